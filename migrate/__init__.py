@@ -1,0 +1,3 @@
+"""gateway-migrate: Ingress and controller dialects to Gateway API, with findings."""
+
+__version__ = "0.1.0"
