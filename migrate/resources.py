@@ -1,6 +1,7 @@
 """Find the data that ships with the package (mappings/, schemas/).
 
-In a wheel they are the data packages ``migrate.mappings`` and ``migrate.schemas``;
+In a wheel they are the data packages ``migrate.mappings`` and ``migrate.schemas``
+(the table loader is therefore ``migrate.mapping_table``, not ``migrate.mappings``);
 in a source checkout they sit at the top of the repository. Both are tried so the
 tool works installed, editable, or straight from a clone.
 """

@@ -1,0 +1,191 @@
+"""The plugin contract, version 1.
+
+A plugin turns the source objects it owns into the IR, and says, through findings,
+what happened to every field and annotation. It is found through the entry-point
+group ``gateway_migrate.plugins``; built-in plugins register the same way.
+
+A plugin is any object with:
+
+``name: str``
+    Unique, used by ``--provider`` and in reports.
+``api_version: int``
+    The contract version it implements; must equal :data:`API_VERSION`.
+``claims(obj, ctx) -> bool``
+    Whether this plugin owns ``obj``. Each object has exactly one owner: plugins
+    with ``fallback = True`` are asked only when no other plugin claims it.
+``convert(objs, ctx) -> Conversion``
+    Called once with every object the plugin owns. Adds routes (and Gateways through
+    ``ctx.model``) and records findings with ``ctx.report``. Must not raise for bad
+    input: a broken object goes into ``Conversion.failed``.
+``findings() -> Sequence[FindingSpec]``
+    Every finding code the plugin may emit, declared once.
+
+Optional: ``fallback: bool`` (default False), ``description: str``.
+
+Adding an optional attribute is a minor change; removing or changing one bumps
+:data:`API_VERSION`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+from migrate.findings import Finding, FindingSpec, Registry, Severity, Source
+from migrate.ir import Model, Route
+from migrate.load import Document
+
+API_VERSION = 1
+
+Path_ = tuple[Any, ...]
+
+
+def render_path(path: Path_) -> str:
+    """``("spec","rules",0,"host")`` -> ``spec.rules[0].host``; annotation keys in brackets."""
+    out = ""
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif i > 0 and path[i - 1] in ("annotations", "labels") and i == 2:
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class IngressClassInfo:
+    name: str
+    controller: str
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user chose on the command line that plugins need to know."""
+
+    gateway_namespace: str = "gateway-system"
+    #: Gateway name; ``{class}`` is replaced by the ingress class name
+    gateway_name: str = "{class}"
+    #: GatewayClass; None means "the ingress class name" (with a finding)
+    gateway_class: str | None = None
+    #: attach every route to this existing Gateway (namespace, name); emit none
+    existing_gateway: tuple[str, str] | None = None
+    allow_security_downgrade: bool = False
+    #: namespace for objects that name none (as kubectl's default)
+    default_namespace: str = "default"
+
+
+class SourceObject:
+    """A loaded document as a plugin sees it: data, origin, comments, accounting."""
+
+    def __init__(self, document: Document, default_namespace: str = "default") -> None:
+        self.document = document
+        self.data: dict = document.data
+        meta = self.data.get("metadata") if isinstance(self.data.get("metadata"), dict) else {}
+        self.name: str = str(meta.get("name") or "")
+        self.namespace: str = str(meta.get("namespace") or default_namespace)
+        self.kind: str = document.kind
+        self.api_version: str = document.api_version
+        #: paths the plugin converted or explained; everything below them counts too
+        self.accounted: set[Path_] = set()
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        meta = self.data.get("metadata") or {}
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        return {str(k): "" if v is None else str(v) for k, v in (ann or {}).items()} if isinstance(ann, dict) else {}
+
+    def source(self, path: Path_ = ()) -> Source:
+        return Source(
+            file=self.document.origin.file,
+            line=self.document.line_of(tuple(path)),
+            kind=self.kind,
+            namespace=self.namespace,
+            name=self.name,
+            field=render_path(tuple(path)),
+        )
+
+    def comments_at(self, path: Path_) -> list[str]:
+        """Comments written above and at the end of the node at ``path``."""
+        comments = self.document.comments
+        out = list(comments.leading.get(tuple(path), ()))
+        eol = comments.eol.get(tuple(path))
+        if eol:
+            out.append(eol)
+        return out
+
+    def account(self, *paths: Path_) -> None:
+        for path in paths:
+            self.accounted.add(tuple(path))
+
+    def is_accounted(self, path: Path_) -> bool:
+        return any(path[: len(done)] == done for done in self.accounted)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A source object the plugin could not read at all (bad input: exit code 2)."""
+
+    obj: SourceObject
+    message: str
+
+
+@dataclass
+class Conversion:
+    routes: list[Route] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+
+
+class Context:
+    """What a plugin gets besides its objects: settings, the shared model, the report."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        model: Model,
+        *,
+        ingress_classes: Mapping[str, IngressClassInfo] | None = None,
+        services: Mapping[tuple[str, str], dict] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.model = model
+        self.ingress_classes = dict(ingress_classes or {})
+        #: Services found in the input, by (namespace, name), to resolve named ports
+        self.services = dict(services or {})
+        self.findings: list[Finding] = []
+
+    @property
+    def default_ingress_class(self) -> str | None:
+        defaults = sorted(c.name for c in self.ingress_classes.values() if c.default)
+        return defaults[0] if defaults else None
+
+    def report(self, code: str, obj: SourceObject | None, path: Path_ = (), message: str = "", *, example: str = "") -> Finding:
+        """Record a finding; its path (if any) counts as accounted for on ``obj``."""
+        spec = self.registry[code]
+        if obj is not None:
+            if path:
+                obj.account(tuple(path))
+            src = obj.source(tuple(path))
+        else:
+            src = Source()
+        finding = Finding(spec.code, spec.severity, spec.outcome, src, message or spec.summary, example)
+        self.findings.append(finding)
+        return finding
+
+    def is_error(self, code: str) -> bool:
+        return self.registry[code].severity is Severity.ERROR
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    name: str
+    api_version: int
+
+    def claims(self, obj: SourceObject, ctx: Context) -> bool: ...
+
+    def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion: ...
+
+    def findings(self) -> Sequence[FindingSpec]: ...
