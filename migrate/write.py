@@ -1,0 +1,58 @@
+"""Put converted objects where the user asked: stdout (YAML or JSON) or a directory.
+
+--out-dir layout: ``<dir>/<namespace>/<kind>-<name>.yaml`` (kind lower-case), one
+object per file, so a GitOps review shows one change per object. Files are written
+atomically (temp file + rename); nothing is written outside the directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from migrate.emit import Emitted
+from migrate.yamlout import dump, dump_all
+
+
+def render(objects: Iterable[Emitted], fmt: str) -> str:
+    objects = list(objects)
+    if fmt == "json":
+        return json.dumps({"apiVersion": "v1", "kind": "List", "items": [o.obj for o in objects]}, indent=2,
+                          ensure_ascii=False) + "\n"
+    return dump_all((o.obj, o.comments) for o in objects)
+
+
+def out_path(root: Path, item: Emitted) -> Path:
+    kind, namespace, name = item.key
+    return root / (namespace or "_cluster") / f"{kind.lower()}-{name}.yaml"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_dir(root: Path, objects: Iterable[Emitted]) -> list[Path]:
+    root = root.resolve()
+    written = []
+    for item in objects:
+        path = out_path(root, item).resolve()
+        if root not in path.parents:
+            raise ValueError(f"refusing to write outside {root}: {path}")
+        atomic_write(path, dump(item.obj, item.comments))
+        written.append(path)
+    return written
