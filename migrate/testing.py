@@ -1,0 +1,140 @@
+"""Test kit for plugin authors (and our own fixture tests).
+
+A fixture is a folder ``fixtures/<plugin>/<case>/`` with:
+
+``input.yaml``
+    what the user has;
+``args`` (optional)
+    command-line flags for ``convert``, one line;
+``expected.yaml``
+    the exact output, comments included (reviewed by a person against the spec);
+``findings.yaml``
+    ``exit_code``, the ``findings`` as ``{code, object, field}``, and ``input_errors``
+    as substrings.
+
+``run_case`` converts the input exactly as ``gateway-migrate convert`` would, and
+``check_case`` compares; ``write_case`` regenerates expectations for review.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrate.engine import Options, Result, run
+from migrate.plugin import Settings
+from migrate.write import render
+
+
+@dataclass(frozen=True)
+class Case:
+    plugin: str
+    name: str
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return f"{self.plugin}/{self.name}"
+
+
+def discover_cases(root: Path) -> list[Case]:
+    return [
+        Case(plugin.name, case.name, case)
+        for plugin in sorted(p for p in root.iterdir() if p.is_dir())
+        for case in sorted(c for c in plugin.iterdir() if c.is_dir())
+    ]
+
+
+def options_for(case_dir: Path) -> Options:
+    """The Options that ``convert input.yaml <args>`` builds (a subset of the CLI flags)."""
+    args_file = case_dir / "args"
+    args = shlex.split(args_file.read_text()) if args_file.exists() else []
+    settings: dict[str, Any] = {}
+    provider = None
+    flags = {"--gateway-namespace": "gateway_namespace", "--gateway-name": "gateway_name",
+             "--gateway-class": "gateway_class", "--namespace": "default_namespace", "-n": "default_namespace"}
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        if flag == "--allow-security-downgrade":
+            settings["allow_security_downgrade"] = True
+        elif flag == "--gateway":
+            ns, name = args[i + 1].split("/")
+            settings["existing_gateway"] = (ns, name)
+            i += 1
+        elif flag == "--provider":
+            provider = args[i + 1]
+            i += 1
+        elif flag in flags:
+            settings[flags[flag]] = args[i + 1]
+            i += 1
+        else:
+            raise ValueError(f"{case_dir / 'args'}: flag {flag} not supported by the test kit")
+        i += 1
+    return Options((str(case_dir / "input.yaml"),), Settings(**settings), provider)
+
+
+def run_case(case_dir: Path) -> Result:
+    return run(options_for(case_dir))
+
+
+def findings_of(result: Result, case_dir: Path) -> dict:
+    """The findings document as stored in findings.yaml (paths relative to the case)."""
+    prefix = str(case_dir) + "/"
+    return {
+        "exit_code": result.report.exit_code,
+        "findings": [
+            {"code": f.code, "object": f.source.object, "field": f.source.field}
+            for f in result.report.sorted_findings()
+        ],
+        "input_errors": [e.replace(prefix, "") for e in result.report.input_errors],
+    }
+
+
+def output_of(result: Result) -> str:
+    return render(result.objects, "yaml") if result.objects else ""
+
+
+def check_case(case_dir: Path) -> list[str]:
+    """Differences between what the case expects and what conversion gives ([] = pass)."""
+    result = run_case(case_dir)
+    problems = []
+    expected_out = (case_dir / "expected.yaml").read_text()
+    actual_out = output_of(result)
+    if actual_out != expected_out:
+        problems.append("output differs from expected.yaml:\n" + _diff(expected_out, actual_out))
+    expected = yaml.safe_load((case_dir / "findings.yaml").read_text()) or {}
+    actual = findings_of(result, case_dir)
+    if actual["exit_code"] != expected.get("exit_code", 0):
+        problems.append(f"exit code {actual['exit_code']}, expected {expected.get('exit_code', 0)}")
+    want = sorted(_key(f) for f in expected.get("findings") or [])
+    got = sorted(_key(f) for f in actual["findings"])
+    if want != got:
+        problems.append(f"findings differ:\n  missing: {sorted(set(want) - set(got))}\n  unexpected: {sorted(set(got) - set(want))}")
+    for fragment in expected.get("input_errors") or []:
+        if not any(fragment in e for e in actual["input_errors"]):
+            problems.append(f"no input error contains {fragment!r}; got {actual['input_errors']}")
+    if len(expected.get("input_errors") or []) != len(actual["input_errors"]):
+        problems.append(f"input errors: expected {expected.get('input_errors')}, got {actual['input_errors']}")
+    return problems
+
+
+def write_case(case_dir: Path) -> None:
+    """Regenerate expected.yaml and findings.yaml; review the diff before committing."""
+    result = run_case(case_dir)
+    (case_dir / "expected.yaml").write_text(output_of(result))
+    (case_dir / "findings.yaml").write_text(yaml.safe_dump(findings_of(result, case_dir), sort_keys=False, width=200))
+
+
+def _key(f: dict) -> tuple[str, str, str]:
+    return (str(f.get("code")), str(f.get("object", "")), str(f.get("field", "")))
+
+
+def _diff(a: str, b: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "expected", "actual"))

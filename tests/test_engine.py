@@ -1,0 +1,126 @@
+"""The pipeline's promises: one owner per object, nothing lost silently, forced providers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import yaml
+
+from conftest import REPO
+from migrate.engine import Options, UsageError, run
+from migrate.plugin import API_VERSION, Conversion, Settings
+from migrate.plugins.ingress import IngressPlugin
+from migrate.plugins.ingress_nginx import IngressNginxPlugin
+from migrate.testing import discover_cases, run_case
+
+INGRESS = {
+    "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"ingressClassName": "external", "rules": [{"host": "a.example.com", "http": {"paths": [
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]},
+}
+
+
+def convert(*objs: dict, **options) -> object:
+    text = "---\n".join(yaml.safe_dump(o) for o in objs)
+    settings = options.pop("settings", Settings())
+    return run(Options(("-",), settings, **options), stdin=io.BytesIO(text.encode()))
+
+
+def codes(result) -> list[tuple[str, str]]:
+    return sorted((f.code, f.source.field) for f in result.report.findings)
+
+
+def test_unknown_field_is_never_lost():
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    ingress["spec"]["futureField"] = {"a": 1}
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["extra"] = True
+    result = convert(ingress)
+    assert ("GM004", "spec.futureField") in codes(result)
+
+
+@pytest.mark.parametrize("case", discover_cases(REPO / "fixtures"), ids=lambda c: c.id)
+def test_every_fixture_annotation_is_named_in_output_or_findings(case):
+    """Acceptance: each annotation on each fixture input ends in the output or a finding."""
+    result = run_case(case.path)
+    named = {(f.source.object, f.source.field) for f in result.report.findings}
+    for doc in yaml.safe_load_all((case.path / "input.yaml").read_text()):
+        items = doc.get("items", [doc]) if doc else []
+        for obj in items:
+            if obj.get("kind") != "Ingress":
+                continue
+            meta = obj["metadata"]
+            ref = f"Ingress/{meta.get('namespace', 'default')}/{meta['name']}"
+            for key in (meta.get("annotations") or {}):
+                if key == "kubernetes.io/ingress.class":
+                    continue  # converted: it chose the Gateway
+                assert (ref, f"metadata.annotations[{key}]") in named, f"{ref}: {key} vanished"
+
+
+def test_forced_provider_converts_other_classes():
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    ingress["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}
+    by_class = convert(ingress)
+    assert ("ING009", "metadata.annotations[nginx.ingress.kubernetes.io/proxy-body-size]") in codes(by_class)
+    forced = convert(ingress, provider="ingress-nginx")
+    assert ("NGX001", "metadata.annotations[nginx.ingress.kubernetes.io/proxy-body-size]") in codes(forced)
+
+
+def test_unknown_provider_is_a_usage_error():
+    with pytest.raises(UsageError):
+        convert(INGRESS, provider="nope")
+
+
+def test_one_owner_per_object():
+    class Greedy:
+        name, api_version = "greedy", API_VERSION
+
+        def claims(self, obj, ctx):
+            return obj.kind == "Ingress"
+
+        def convert(self, objs, ctx):
+            for obj in objs:
+                obj.account(("spec",), ("metadata",))
+            return Conversion()
+
+        def findings(self):
+            return ()
+
+    result = run(Options(("-",)), stdin=io.BytesIO(yaml.safe_dump(INGRESS).encode()),
+                 plugins=[IngressPlugin(), IngressNginxPlugin(), Greedy()])
+    assert [f.code for f in result.report.findings] == []
+    assert result.objects == []  # the greedy plugin owns it, the fallback never sees it
+    nginx = yaml.safe_load(yaml.safe_dump(INGRESS))
+    nginx["spec"]["ingressClassName"] = "nginx"
+    both = run(Options(("-",)), stdin=io.BytesIO(yaml.safe_dump(nginx).encode()),
+               plugins=[IngressPlugin(), IngressNginxPlugin(), Greedy()])
+    assert [f.code for f in both.report.findings if f.code == "GM003"] == ["GM003"]
+
+
+def test_default_ingress_class_from_input():
+    cls = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+           "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+           "spec": {"controller": "k8s.io/ingress-nginx"}}
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    del ingress["spec"]["ingressClassName"]
+    ingress["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/ssl-redirect": "false"}
+    result = convert(cls, ingress)
+    assert ("NGX001", "metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]") in codes(result)
+    assert result.objects[0].obj["metadata"]["name"] == "nginx"
+
+
+def test_downgrade_turns_security_errors_into_warnings():
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    ingress["spec"]["ingressClassName"] = "nginx"
+    ingress["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/auth-type": "basic"}
+    closed = convert(ingress)
+    assert closed.report.exit_code == 1
+    route = next(o.obj for o in closed.objects if o.obj["kind"] == "HTTPRoute")
+    assert all("backendRefs" not in rule for rule in route["spec"]["rules"])
+    opened = convert(ingress, settings=Settings(allow_security_downgrade=True))
+    assert opened.report.exit_code == 0
+    ngx = [f for f in opened.report.findings if f.code == "NGX002"]
+    assert ngx and all(f.severity.value == "warning" and f.downgraded for f in ngx)
+    route = next(o.obj for o in opened.objects if o.obj["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"][0]["backendRefs"] == [{"name": "web", "port": 80}]
