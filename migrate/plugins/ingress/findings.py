@@ -21,8 +21,9 @@ FINDINGS = (
          "support that kind will route to it."),
     spec("ING006", "warning", "converted-with-change", "Path not valid for Gateway API: converted to a regular expression",
          "Exact and PathPrefix values may not contain '//', '/./', '/../', '%2f', '#' or characters outside "
-         "the URL path set. The path became an anchored RegularExpression match, whose support and dialect "
-         "are implementation-specific."),
+         "the URL path set. The path became an anchored RegularExpression match, whose support, dialect and "
+         "precedence against Exact/PathPrefix rules are implementation-specific: where the Ingress let the "
+         "longer path win, a shorter PathPrefix rule may now win on some implementations."),
     spec("ING007", "info", "converted-with-change", "Default backend converted to catch-all rules",
          "spec.defaultBackend became a PathPrefix '/' rule on each host of this Ingress and a route without "
          "hostnames. That route also catches unmatched requests for hosts of other routes on the same Gateway."),
