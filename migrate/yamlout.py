@@ -25,7 +25,7 @@ _RESOLVER = yaml.resolver.Resolver()
 def scalar(value: str) -> str:
     """``value`` as a YAML scalar that reads back as exactly this string."""
     if (
-        _PLAIN.match(value)
+        _PLAIN.fullmatch(value)
         and not value.endswith(":")
         and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
     ):
@@ -34,6 +34,8 @@ def scalar(value: str) -> str:
 
 
 _PRINTABLE = re.compile("[\t\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: printable, but YAML 1.1 reads them as line breaks (or a BOM) inside a scalar
+_BREAKS = "\x85\u2028\u2029\ufeff"
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\x00": "\\0"}
 
 
@@ -43,7 +45,7 @@ def quoted(value: str) -> str:
     for ch in value:
         if ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif _PRINTABLE.match(ch) and ch not in "\x85\ufeff":
+        elif _PRINTABLE.match(ch) and ch not in _BREAKS:
             out.append(ch)
         else:
             code = ord(ch)

@@ -124,3 +124,15 @@ def test_downgrade_turns_security_errors_into_warnings():
     assert ngx and all(f.severity.value == "warning" and f.downgraded for f in ngx)
     route = next(o.obj for o in opened.objects if o.obj["kind"] == "HTTPRoute")
     assert route["spec"]["rules"][0]["backendRefs"] == [{"name": "web", "port": 80}]
+
+
+def test_trailing_newline_is_not_a_valid_host_or_plain_path():
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    ingress["spec"]["rules"][0]["host"] = "a.example.com\n"
+    assert "not a valid host" in convert(ingress).report.input_errors[0]
+    ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
+    ingress["spec"]["rules"][0]["http"]["paths"][0].update(path="/a\n", pathType="ImplementationSpecific")
+    result = convert(ingress)
+    assert result.report.input_errors == []
+    route = next(o.obj for o in result.objects if o.obj["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"][0]["matches"][0]["path"]["type"] == "RegularExpression"

@@ -21,7 +21,8 @@ def test_round_trip(obj):
 
 def test_ambiguous_strings_are_quoted():
     for text in ["yes", "no", "on", "off", "true", "null", "~", "1", "0x1f", "1.5", "1e3", "2024-01-01", "", "a: b",
-                 "- x", "#x", "x #y", "*", "&a", "!t", "%x", "@x", "`x", "x:", "{a}", "[a]", " a", "a ", "a\nb"]:
+                 "- x", "#x", "x #y", "*", "&a", "!t", "%x", "@x", "`x", "x:", "{a}", "[a]", " a", "a ", "a\nb",
+                 "\u2028", "a\u2029b", "\x85", "\ufeffx", "\x7f", "\x00", "A\n", "a\r"]:
         assert yaml.safe_load(f"k: {scalar(text)}") == {"k": text}, text
     assert scalar("/api/v1") == "/api/v1"
     assert scalar("shop.example.com") == "shop.example.com"

@@ -28,7 +28,7 @@ def gateway_path_ok(value: str) -> bool:
     """Whether ``value`` is accepted by Gateway API as an Exact/PathPrefix value."""
     return (
         value.startswith("/")
-        and bool(_GATEWAY_PATH.match(value))
+        and bool(_GATEWAY_PATH.fullmatch(value))
         and not any(bad in value for bad in _BAD_SEGMENTS)
         and not value.endswith(("/..", "/."))
     )

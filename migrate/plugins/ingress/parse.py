@@ -123,7 +123,7 @@ def _render(path: Path_) -> str:
 
 def _host(value: Any, where: str) -> str:
     host = _expect(value, str, where)
-    if _IPV4.match(host) or not _HOST.match(host):
+    if _IPV4.fullmatch(host) or not _HOST.fullmatch(host):
         raise InvalidIngress(f"{where}: '{host}' is not a valid host (DNS name, '*.' allowed only as the first label)")
     return host
 
