@@ -1,0 +1,157 @@
+"""Declarative annotation tables: ``mappings/<controller>.yaml``.
+
+A table lists every annotation a controller accepts (aliases included) with its scope,
+risk, default, Gateway API equivalent and support level, whether it is an access
+control, the plugin function that handles it, and a note for the user; plus legacy
+names the controller no longer reads. The format is ``schemas/mapping-table.schema.json``.
+
+    table = load_table("ingress-nginx")
+    entry = table.lookup("whitelist-source-range")   # the alias entry; entry.alias_of names the canonical key
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from migrate.resources import data_dir
+
+SCHEMA_FILE = "mapping-table.schema.json"
+
+FAMILIES = ("paths", "redirects", "tls", "backend", "canary", "affinity", "timeouts", "headers",
+            "cors", "auth", "ratelimit", "snippets", "mirror", "misc")
+SUPPORT_LEVELS = ("core", "extended", "experimental", "target-specific", "none")
+
+
+class MappingTableError(ValueError):
+    """A mapping table is missing or does not match its schema."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One accepted annotation name (after the prefix)."""
+
+    name: str
+    family: str
+    scope: str                # "location" | "ingress"
+    risk: str                 # "low" | "medium" | "high" | "critical"
+    default: str | None
+    gateway_api: str
+    support: str              # see SUPPORT_LEVELS
+    handler: str              # "<module>.<function>"
+    security: bool
+    alias_of: str | None
+    note: str
+
+    @property
+    def is_alias(self) -> bool:
+        return self.alias_of is not None
+
+
+@dataclass(frozen=True)
+class LegacyKey:
+    """A name the controller no longer accepts; reported, never converted."""
+
+    name: str
+    replaced_by: str | None
+    handler: str
+    security: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class MappingTable:
+    controller: str
+    prefix: str
+    source: str
+    annotations: dict[str, Mapping]
+    legacy: dict[str, LegacyKey]
+
+    def lookup(self, name: str) -> Union[Mapping, LegacyKey, None]:
+        """The entry for ``name`` (bare, or with this table's prefix); aliases return their own entry."""
+        if name.startswith(self.prefix):
+            name = name[len(self.prefix):]
+        return self.annotations.get(name) or self.legacy.get(name)
+
+
+def mappings_dir() -> Path:
+    """Directory holding the ``<controller>.yaml`` tables."""
+    return data_dir("mappings")
+
+
+def available_tables() -> list[str]:
+    """Controllers that have a table, sorted."""
+    return sorted(p.stem for p in mappings_dir().glob("*.yaml"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = json.loads((data_dir("schemas") / SCHEMA_FILE).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _where(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "<table>"
+
+
+def validate_table(data: Any) -> list[str]:
+    """Problems with a parsed table, as readable strings; empty when it is valid.
+
+    Checks the JSON Schema first, then what a schema cannot say: every ``alias_of`` names a
+    canonical (non-alias) annotation of the same table, and every ``replaced_by`` names an
+    annotation of the table.
+    """
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    problems = [f"{_where(e.absolute_path)}: {e.message}" for e in errors]
+    if problems:
+        return problems
+    annotations = data["annotations"]
+    for name, entry in annotations.items():
+        target = entry["alias_of"]
+        if target is None:
+            continue
+        if target == name:
+            problems.append(f"annotations.{name}.alias_of: an annotation cannot be an alias of itself")
+        elif target not in annotations:
+            problems.append(f"annotations.{name}.alias_of: '{target}' is not an annotation of this table")
+        elif annotations[target]["alias_of"] is not None:
+            problems.append(f"annotations.{name}.alias_of: '{target}' is itself an alias")
+    for name, entry in (data.get("legacy") or {}).items():
+        if name in annotations:
+            problems.append(f"legacy.{name}: also listed under annotations")
+        target = entry["replaced_by"]
+        if target is not None and target not in annotations:
+            problems.append(f"legacy.{name}.replaced_by: '{target}' is not an annotation of this table")
+    return problems
+
+
+def table_from_data(data: Any, *, origin: str = "<data>") -> MappingTable:
+    """Build a MappingTable from parsed YAML, raising MappingTableError when it is invalid."""
+    problems = validate_table(data)
+    if problems:
+        raise MappingTableError(f"{origin} is not a valid mapping table:\n  " + "\n  ".join(problems))
+    annotations = {name: Mapping(name=name, **entry) for name, entry in data["annotations"].items()}
+    legacy = {name: LegacyKey(name=name, **entry) for name, entry in (data.get("legacy") or {}).items()}
+    return MappingTable(controller=data["controller"], prefix=data["prefix"], source=data["source"],
+                        annotations=annotations, legacy=legacy)
+
+
+def load_table(controller: str) -> MappingTable:
+    """Read and validate ``mappings/<controller>.yaml``. Treat the result as read-only."""
+    path = mappings_dir() / f"{controller}.yaml"
+    if not path.is_file():
+        raise MappingTableError(f"no mapping table for controller '{controller}' "
+                                f"(have: {', '.join(available_tables()) or 'none'})")
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    table = table_from_data(data, origin=str(path))
+    if table.controller != controller:
+        raise MappingTableError(f"{path}: controller is '{table.controller}', expected '{controller}' (the file name)")
+    return table
