@@ -79,6 +79,9 @@ class GatewayParent:
     namespace: str
     name: str
     section: str | None = None
+    #: with no section: attach only to listeners of these protocols (e.g. HTTPS only,
+    #: when HTTP answers with a redirect); None means every listener the kind allows
+    protocols: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,11 +117,22 @@ class QueryMatch:
 
 
 @dataclass(frozen=True)
+class GrpcMethod:
+    """GRPCRoute method match: service and/or method, exact or regex."""
+
+    service: str | None = None
+    method: str | None = None
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+
+
+@dataclass(frozen=True)
 class Match:
     path: PathMatch | None = None
     headers: tuple[HeaderMatch, ...] = ()
     query: tuple[QueryMatch, ...] = ()
     method: str | None = None
+    #: GRPCRoute only (path is then None)
+    grpc: GrpcMethod | None = None
 
 
 @dataclass(frozen=True)
@@ -242,11 +256,26 @@ class Route:
 
 
 @dataclass
+class BackendTLS:
+    """The Gateway must speak TLS to this Service (BackendTLSPolicy)."""
+
+    namespace: str
+    service: str
+    #: SNI and the name the certificate must carry
+    hostname: str
+    #: ConfigMaps (same namespace) holding the CA bundle; empty means the system CAs
+    ca_config_maps: list[str] = field(default_factory=list)
+    port_name: str | None = None
+    origin: Origin = field(default_factory=Origin)
+
+
+@dataclass
 class Model:
     """What all plugins together want the output to be."""
 
     gateways: dict[tuple[str, str], Gateway] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
+    backend_tls: list[BackendTLS] = field(default_factory=list)
 
     def gateway(self, namespace: str, name: str, gateway_class: str, *, existing: bool = False) -> Gateway:
         """The Gateway of that name, created on first use so plugins can share it."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate import hostnames
-from migrate.emit.objects import GROUP, V1, http_rule, meta, parent_ref
+from migrate.emit.objects import GROUP, V1, backend_tls_spec, http_rule, meta, parent_ref, tls_rule
 from migrate.findings import Source
 from migrate.ir import Gateway, GatewayParent, Listener, Model, Route
 from migrate.names import NameAllocator
@@ -21,6 +21,9 @@ from migrate.names import NameAllocator
 Path_ = tuple[Any, ...]
 MAX_RULES = 16
 MAX_HOSTNAMES = 16
+#: listener protocols each route kind can attach to
+_PROTOCOLS = {"HTTPRoute": ("HTTP", "HTTPS"), "GRPCRoute": ("HTTP", "HTTPS"), "TLSRoute": ("TLS",),
+              "TCPRoute": ("TCP",), "UDPRoute": ("UDP",)}
 
 
 @dataclass
@@ -79,6 +82,7 @@ def emit(model: Model, *, allow_security_downgrade: bool = False) -> EmitResult:
         else:
             out.append(_gateway(gateway))
     out.extend(out_routes)
+    out.extend(_backend_tls(model, names))
     out.extend(_secret_grants(model))
     out.extend(_backend_grants(routes))
     return EmitResult(out, notices)
@@ -95,10 +99,12 @@ def _fail_closed(route: Route, allowed: bool, notices: list[Notice]) -> Route:
     if allowed:
         notices.append(Notice("GM010", route.origin.source, f"{what} emitted open without {controls}"))
         return route
+    if not any(rule.backends for rule in route.rules):
+        return route  # only redirects: nothing reaches a backend, nothing to close
     notices.append(Notice("GM011", route.origin.source, f"{what} emitted closed (no backends, HTTP 500): {controls} not carried over"))
     note = (f"gateway-migrate: closed on purpose: {controls} could not be carried over, so these rules have no "
             "backends (HTTP 500). See the findings; --allow-security-downgrade emits them open.")
-    closed = [replace(rule, backends=[], filters=[]) for rule in route.rules]
+    closed = [replace(rule, backends=[], filters=[]) if rule.backends else rule for rule in route.rules]
     return replace(route, rules=closed, origin=replace(route.origin, comments=[*route.origin.comments, note]))
 
 
@@ -131,7 +137,8 @@ def _parents(route: Route, model: Model) -> list[dict]:
             refs.append(parent_ref(parent))
             continue
         for listener in gateway.listeners:
-            if listener.protocol in ("HTTP", "HTTPS") and hostnames.any_intersect(route.hostnames, listener.hostname):
+            allowed = parent.protocols if parent.protocols is not None else _PROTOCOLS[route.kind]
+            if listener.protocol in allowed and hostnames.any_intersect(route.hostnames, listener.hostname):
                 listener.route_namespaces.add(route.namespace)
                 refs.append(parent_ref(GatewayParent(parent.namespace, parent.name, listener.name)))
     return refs
@@ -149,7 +156,10 @@ def _route(route: Route, model: Model) -> Emitted:
     spec: dict[str, Any] = {"parentRefs": _parents(route, model)}
     if route.hostnames:
         spec["hostnames"] = list(route.hostnames)
-    spec["rules"] = [http_rule(rule, route.namespace) for rule in route.rules]
+    if route.kind == "TLSRoute":
+        spec["rules"] = [tls_rule(rule, route.namespace) for rule in route.rules]
+    else:
+        spec["rules"] = [http_rule(rule, route.namespace, grpc=route.kind == "GRPCRoute") for rule in route.rules]
     obj = {"apiVersion": V1, "kind": route.kind, "metadata": meta(route.name, route.namespace, route.labels), "spec": spec}
     comments: dict[Path_, list[str]] = {}
     if route.origin.comments:
@@ -203,6 +213,17 @@ def _existing_gateway_notice(gateway: Gateway) -> Notice:
                       + (f" cert {certs}" if certs else ""))
     return Notice("GM007", Source(kind="Gateway", namespace=gateway.namespace, name=gateway.name),
                   f"Gateway {gateway.namespace}/{gateway.name} must have listeners: {'; '.join(wanted)}")
+
+
+def _backend_tls(model: Model, names: NameAllocator) -> list[Emitted]:
+    out = []
+    for policy in model.backend_tls:
+        name = names.take("BackendTLSPolicy", policy.namespace, f"{policy.service}-tls")
+        obj = {"apiVersion": V1, "kind": "BackendTLSPolicy", "metadata": meta(name, policy.namespace),
+               "spec": backend_tls_spec(policy)}
+        comments = {(): list(policy.origin.comments)} if policy.origin.comments else {}
+        out.append(Emitted(obj, comments, policy.origin.source))
+    return out
 
 
 def _grant(namespace: str, name: str, from_: list[dict], to: list[dict]) -> Emitted:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrate.ir import (
-    Backend, Cors, ExtensionRef, Filter, GatewayParent, HeaderChange, Match, Mirror, Redirect, RequestHeaders,
+    Backend, BackendTLS, Cors, ExtensionRef, Filter, GatewayParent, HeaderChange, Match, Mirror, Redirect, RequestHeaders,
     ResponseHeaders, Rewrite, Rule, ServiceParent,
 )
 
@@ -51,6 +51,20 @@ def backend_ref(backend: Backend, route_namespace: str) -> dict:
         out["weight"] = backend.weight
     if backend.filters:
         out["filters"] = [filter_(f, route_namespace) for f in backend.filters]
+    return out
+
+
+def grpc_match(m: Match) -> dict:
+    out: dict[str, Any] = {}
+    if m.grpc is not None:
+        method: dict[str, Any] = {"type": m.grpc.type}
+        if m.grpc.service:
+            method["service"] = m.grpc.service
+        if m.grpc.method:
+            method["method"] = m.grpc.method
+        out["method"] = method
+    if m.headers:
+        out["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in m.headers]
     return out
 
 
@@ -126,17 +140,35 @@ def filter_(f: Filter, route_namespace: str) -> dict:
     raise TypeError(f"unknown filter {f!r}")
 
 
-def http_rule(rule: Rule, route_namespace: str) -> dict:
+def tls_rule(rule: Rule, route_namespace: str) -> dict:
+    return {"backendRefs": [backend_ref(b, route_namespace) for b in rule.backends]}
+
+
+def http_rule(rule: Rule, route_namespace: str, *, grpc: bool = False) -> dict:
+    """An HTTPRoute rule, or with ``grpc`` a GRPCRoute rule (method matches, no timeouts)."""
     out: dict[str, Any] = {}
     if rule.name:
         out["name"] = rule.name
     if rule.matches:
-        out["matches"] = [match(m) for m in rule.matches]
+        out["matches"] = [grpc_match(m) if grpc else match(m) for m in rule.matches]
     if rule.filters:
         out["filters"] = [filter_(f, route_namespace) for f in rule.filters]
     if rule.backends:
         out["backendRefs"] = [backend_ref(b, route_namespace) for b in rule.backends]
-    if rule.timeouts and (rule.timeouts.request or rule.timeouts.backend_request):
+    if not grpc and rule.timeouts and (rule.timeouts.request or rule.timeouts.backend_request):
         out["timeouts"] = {k: v for k, v in (("request", rule.timeouts.request),
                                              ("backendRequest", rule.timeouts.backend_request)) if v}
     return out
+
+
+def backend_tls_spec(policy: BackendTLS) -> dict:
+    target: dict[str, Any] = {"group": "", "kind": "Service", "name": policy.service}
+    if policy.port_name:
+        target["sectionName"] = policy.port_name
+    validation: dict[str, Any] = {}
+    if policy.ca_config_maps:
+        validation["caCertificateRefs"] = [{"group": "", "kind": "ConfigMap", "name": n} for n in policy.ca_config_maps]
+    else:
+        validation["wellKnownCACertificates"] = "System"
+    validation["hostname"] = policy.hostname
+    return {"targetRefs": [target], "validation": validation}
