@@ -63,7 +63,8 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     settings = options.settings
     objects = [SourceObject(doc, settings.default_namespace) for doc in loaded.documents]
     model = Model()
-    ctx = Context(settings, registry, model, ingress_classes=_ingress_classes(objects), services=_services(objects))
+    ctx = Context(settings, registry, model, ingress_classes=_ingress_classes(objects),
+                  services=_index(objects, "Service"), config_maps=_index(objects, "ConfigMap"))
     owners = _claim(objects, active, ctx, options.provider)
 
     for plugin in active:
@@ -82,6 +83,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
             for path in unaccounted(obj):
                 ctx.report("GM004", obj, path, f"{render_path(path)} not converted by plugin {plugin.name}")
     report.counts.passthrough = sum(1 for o in objects if id(o) not in owners)
+    report.input_errors.extend(ctx.input_errors)
 
     emitted = emit(model, allow_security_downgrade=settings.allow_security_downgrade)
     for notice in emitted.notices:
@@ -104,8 +106,9 @@ def _ingress_classes(objects: list[SourceObject]) -> dict[str, IngressClassInfo]
     return out
 
 
-def _services(objects: list[SourceObject]) -> dict[tuple[str, str], dict]:
-    return {(o.namespace, o.name): o.data for o in objects if o.kind == "Service" and o.api_version == "v1"}
+def _index(objects: list[SourceObject], kind: str) -> dict[tuple[str, str], dict]:
+    """Core v1 objects of ``kind`` by (namespace, name): what annotations and ports refer to."""
+    return {(o.namespace, o.name): o.data for o in objects if o.kind == kind and o.api_version == "v1"}
 
 
 def _claim(objects: list[SourceObject], plugins: list[Any], ctx: Context, forced: str | None) -> dict[int, Any]:

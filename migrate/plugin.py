@@ -148,6 +148,7 @@ class Context:
         *,
         ingress_classes: Mapping[str, IngressClassInfo] | None = None,
         services: Mapping[tuple[str, str], dict] | None = None,
+        config_maps: Mapping[tuple[str, str], dict] | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -155,7 +156,11 @@ class Context:
         self.ingress_classes = dict(ingress_classes or {})
         #: Services found in the input, by (namespace, name), to resolve named ports
         self.services = dict(services or {})
+        #: ConfigMaps found in the input, by (namespace, name), for annotations that name one
+        self.config_maps = dict(config_maps or {})
         self.findings: list[Finding] = []
+        #: one line each: input the user must fix (exit code 2), e.g. a malformed annotation value
+        self.input_errors: list[str] = []
 
     @property
     def default_ingress_class(self) -> str | None:
@@ -174,6 +179,12 @@ class Context:
         finding = Finding(spec.code, spec.severity, spec.outcome, src, message or spec.summary, example)
         self.findings.append(finding)
         return finding
+
+    def input_error(self, obj: SourceObject, path: Path_, message: str) -> None:
+        """Bad input that the plugin could still work around (the run exits 2, naming it)."""
+        obj.account(tuple(path))
+        self.input_errors.append(f"{obj.document.origin}: {obj.kind} {obj.namespace}/{obj.name}: "
+                                 f"{render_path(tuple(path))}: {message}")
 
     def is_error(self, code: str) -> bool:
         return self.registry[code].severity is Severity.ERROR

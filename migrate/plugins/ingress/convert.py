@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from migrate.ir import Backend, Gateway, GatewayParent, Listener, Match, ObjectRef, Origin, PathMatch, Route, Rule
@@ -40,6 +41,16 @@ def as_regex(value: str, prefix: bool) -> str:
     return f"^{body}(/.*)?$" if prefix else f"^{body}$"
 
 
+@dataclass(frozen=True)
+class Made:
+    """Which route rule came from which Ingress path (dialects rewrite rules in place)."""
+
+    route: Route
+    rule: Rule
+    ingress_rule: RuleSpec
+    path: PathSpec
+
+
 def _under(path: Path_, prefix: Path_) -> bool:
     return path[: len(prefix)] == prefix
 
@@ -54,6 +65,8 @@ class IngressConverter:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        #: every (route, rule) made from an Ingress path, for the object being converted
+        self.made: list[Made] = []
 
     # -- entry point ---------------------------------------------------------
 
@@ -170,7 +183,12 @@ class IngressConverter:
                         f"port '{spec.port_name}' of Service {obj.namespace}/{spec.service}: the Service {where}")
         return None
 
+    def group_key(self, obj: SourceObject, host: str | None) -> Any:
+        """Dialect hook: hosts with different keys never share a route (e.g. TLS vs plain)."""
+        return None
+
     def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
+        self.made = []
         gateway = self.gateway_for(obj, view)
         self.add_tls_listeners(obj, view, gateway)
         if view.legacy:
@@ -208,6 +226,7 @@ class IngressConverter:
                 rule = Rule([Match(self.path_match(obj, path))], backends=[backend] if backend else [],
                             origin=Origin(obj.source(path.path), comments))
                 route.rules.append(rule)
+                self.made.append(Made(route, rule, rule_spec, path))
             if default is not None or view.default_backend is not None:
                 if not any(r.matches[0].path == PathMatch("PathPrefix", "/") for r in route.rules):
                     route.rules.append(Rule([Match(PathMatch("PathPrefix", "/"))], backends=[default] if default else [],
@@ -229,7 +248,7 @@ class IngressConverter:
             by_host.setdefault(rule.host, []).extend((rule, p) for p in rule.paths)
         merged: "OrderedDict[tuple, tuple[list[str | None], list[tuple[RuleSpec, PathSpec]]]]" = OrderedDict()
         for host, paths in by_host.items():
-            sig = (host is None,) + tuple((p.value, p.type, repr(p.backend.__dict__.get("service")),
+            sig = (host is None, self.group_key(obj, host)) + tuple((p.value, p.type, repr(p.backend.__dict__.get("service")),
                                            p.backend.port_number, p.backend.port_name, repr(p.backend.resource))
                                           for _, p in paths)
             if sig in merged:
