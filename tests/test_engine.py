@@ -12,7 +12,8 @@ from migrate.engine import Options, UsageError, run
 from migrate.plugin import API_VERSION, Conversion, Settings
 from migrate.plugins.ingress import IngressPlugin
 from migrate.plugins.ingress_nginx import IngressNginxPlugin
-from migrate.testing import discover_cases, run_case
+from migrate.mapping_table import load_table
+from migrate.testing import discover_cases, output_of, run_case
 
 INGRESS = {
     "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
@@ -41,21 +42,47 @@ def test_unknown_field_is_never_lost():
 
 
 @pytest.mark.parametrize("case", discover_cases(REPO / "fixtures"), ids=lambda c: c.id)
-def test_every_fixture_annotation_is_named_in_output_or_findings(case):
-    """Acceptance: each annotation on each fixture input ends in the output or a finding."""
+def test_every_fixture_annotation_changes_output_or_is_named(case):
+    """Acceptance: each annotation on each fixture input is converted (removing it changes the
+    output), is its controller's documented default, or is named in a finding."""
     result = run_case(case.path)
     named = {(f.source.object, f.source.field) for f in result.report.findings}
-    for doc in yaml.safe_load_all((case.path / "input.yaml").read_text()):
-        items = doc.get("items", [doc]) if doc else []
-        for obj in items:
-            if obj.get("kind") != "Ingress":
+    baseline = output_without(case.path, 0, None)  # same round trip (comments dropped), nothing removed
+    nginx = load_table("ingress-nginx")
+    for doc_index, obj in ingresses(case.path / "input.yaml"):
+        meta = obj["metadata"]
+        ref = f"Ingress/{meta.get('namespace', 'default')}/{meta['name']}"
+        for key, value in (meta.get("annotations") or {}).items():
+            if key == "kubernetes.io/ingress.class" or (ref, f"metadata.annotations[{key}]") in named:
                 continue
-            meta = obj["metadata"]
-            ref = f"Ingress/{meta.get('namespace', 'default')}/{meta['name']}"
-            for key in (meta.get("annotations") or {}):
-                if key == "kubernetes.io/ingress.class":
-                    continue  # converted: it chose the Gateway
-                assert (ref, f"metadata.annotations[{key}]") in named, f"{ref}: {key} vanished"
+            entry = nginx.lookup(key)
+            if entry is not None and getattr(entry, "default", None) == str(value):
+                continue
+            assert output_without(case.path, doc_index, key) != baseline, f"{ref}: {key} vanished without effect"
+
+
+def ingresses(path):
+    """(document index, Ingress) pairs of a fixture input, List items included."""
+    for i, doc in enumerate(yaml.safe_load_all(path.read_text())):
+        for obj in (doc.get("items", [doc]) if doc else []):
+            if obj.get("kind") == "Ingress":
+                yield i, obj
+
+
+def output_without(case_dir, doc_index, key):
+    """The conversion output with one annotation removed from one document."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    docs = list(yaml.safe_load_all((case_dir / "input.yaml").read_text()))
+    for obj in (docs[doc_index].get("items", [docs[doc_index]]) if key else []):
+        (obj.get("metadata", {}).get("annotations") or {}).pop(key, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / case_dir.name
+        shutil.copytree(case_dir, copy)
+        (copy / "input.yaml").write_text(yaml.safe_dump_all(docs))
+        return output_of(run_case(copy))
 
 
 def test_forced_provider_converts_other_classes():
@@ -104,9 +131,9 @@ def test_default_ingress_class_from_input():
            "spec": {"controller": "k8s.io/ingress-nginx"}}
     ingress = yaml.safe_load(yaml.safe_dump(INGRESS))
     del ingress["spec"]["ingressClassName"]
-    ingress["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/ssl-redirect": "false"}
+    ingress["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/proxy-buffer-size": "8k"}
     result = convert(cls, ingress)
-    assert ("NGX001", "metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]") in codes(result)
+    assert ("NGX001", "metadata.annotations[nginx.ingress.kubernetes.io/proxy-buffer-size]") in codes(result)
     assert result.objects[0].obj["metadata"]["name"] == "nginx"
 
 

@@ -1,83 +1,134 @@
-"""ingress-nginx plugin (stub until its own issue lands).
+"""ingress-nginx plugin: every annotation of mappings/ingress-nginx.yaml, converted or explained.
 
-It claims the Ingresses ingress-nginx serves and converts them with the core
-semantics, which match ingress-nginx for Exact and Prefix, and for
-ImplementationSpecific (ingress-nginx coerces it to Prefix). Every
-``nginx.ingress.kubernetes.io/*`` annotation gets a "not converted" finding; the
-ones that are access controls are errors and withhold the route (fail closed).
+The table names a handler for each annotation; this module runs them in a fixed
+order per Ingress, after a pre-pass over all nginx Ingresses for what ingress-nginx
+decides per host rather than per Ingress: regex mode (use-regex or rewrite-target
+anywhere on the host), TLS hosts (the default HTTP->HTTPS redirect), and canary
+Ingresses (merged into the main Ingress's rules).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import importlib
+from typing import Any, Callable, Sequence
 
-from migrate.findings import FindingSpec, spec
-from migrate.ir import Route
+from migrate.findings import FindingSpec
+from migrate.ir import PathMatch, Route
+from migrate.mapping_table import LegacyKey, Mapping, load_table
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
 from migrate.plugins.ingress import is_ingress
 from migrate.plugins.ingress.convert import IngressConverter
-from migrate.plugins.ingress.parse import IngressView
+from migrate.plugins.ingress.parse import IngressView, InvalidIngress, PathSpec, parse_ingress
+from migrate.plugins.ingress_nginx import canary, paths, redirects
+from migrate.plugins.ingress_nginx.findings import all_findings
+from migrate.plugins.ingress_nginx.handle import TRUE, Handle
 
-PREFIX = "nginx.ingress.kubernetes.io/"
 CONTROLLER = "k8s.io/ingress-nginx"
 DEFAULT_CLASS = "nginx"
-
-#: access controls: dropping them would open a route the source protected
-SECURITY = frozenset({
-    "whitelist-source-range", "allowlist-source-range", "denylist-source-range",
-    "limit-rps", "limit-rpm", "limit-connections",
-    "configuration-snippet", "server-snippet", "stream-snippet", "auth-snippet", "modsecurity-snippet",
-    "enable-modsecurity", "enable-owasp-core-rules", "satisfy",
-})
-SECURITY_PREFIXES = ("auth-",)
-
-FINDINGS = (
-    spec("NGX003", "warning", "not-converted", "ingress-nginx's default HTTP to HTTPS redirect not converted",
-         "ingress-nginx answers plain HTTP for a host with TLS with a 308 redirect to HTTPS (ssl-redirect defaults "
-         "to true). This release serves the route on the HTTP listener instead: plain-HTTP requests reach the "
-         "backend rather than being redirected."),
-    spec("NGX001", "warning", "not-converted", "ingress-nginx annotation not converted",
-         "This gateway-migrate release does not convert this ingress-nginx annotation yet; the behaviour it "
-         "configured is not carried over."),
-    spec("NGX002", "error", "not-converted", "ingress-nginx access control not converted",
-         "The annotation restricts who may reach the backend (authentication, client certificates, IP lists, "
-         "rate limits, or a snippet that may do so). It cannot be carried over, so the route is emitted closed "
-         "(GM011): fail closed. Re-run with --allow-security-downgrade to emit it open, knowingly.", security=True),
-)
-
-
-def is_security(name: str) -> bool:
-    return name in SECURITY or name.startswith(SECURITY_PREFIXES)
+#: handlers run in this order: paths and rewrites first (others add to the rules they
+#: make), redirects next (they restructure routes), access controls last (they close
+#: whatever routes exist by then)
+ORDER = ("paths", "redirects", "backend", "tls", "affinity", "timeouts", "headers", "cors", "mirror", "misc",
+         "explain", "legacy", "security")
 
 
 class NginxConverter(IngressConverter):
     implementation_specific_code = None  # ingress-nginx defines it as Prefix
-    annotation_prefixes = (PREFIX,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.table = load_table("ingress-nginx")
+        self.prefix = self.table.prefix
+        self.regex_hosts: set[str | None] = set()
+        self.tls_hosts: set[str] = set()
+        self.all_hosts: set[str] = set()
+        self._view: IngressView | None = None
+        #: how each regex-mode path was read, by (id(obj), path), for rewrite-target
+        self.forms: dict[tuple[int, tuple], paths.RegexForm] = {}
+        self.told_host_regex: set[int] = set()
+        #: every (route, rule, path) of every main Ingress, for canary merging
+        self.all_made: list = []
+
+    # -- pre-pass ------------------------------------------------------------------
+
+    def convert_all(self, objs: Sequence[SourceObject]) -> Conversion:
+        views: dict[int, IngressView] = {}
+        for obj in objs:
+            try:
+                views[id(obj)] = parse_ingress(obj.data)
+            except InvalidIngress:
+                continue  # reported by the base class
+        for obj in objs:
+            view = views.get(id(obj))
+            if view is None:
+                continue
+            ann = self.names(obj)
+            regex = ann.get("use-regex", "").lower() in TRUE or "rewrite-target" in ann
+            for rule in view.rules:
+                self.all_hosts.add(rule.host or "")
+                if regex:
+                    self.regex_hosts.add(rule.host)
+            for tls in view.tls:
+                self.tls_hosts.update(tls.hosts or ["*"])
+        mains = [o for o in objs if not canary.is_canary(self, o)]
+        canaries = [o for o in objs if canary.is_canary(self, o)]
+        out = super().convert_all(mains)
+        canary.merge_all(self, canaries, views, out)
+        return out
+
+    # -- hooks ----------------------------------------------------------------------
+
+    def names(self, obj: SourceObject) -> dict[str, str]:
+        return {k[len(self.prefix):]: v for k, v in obj.annotations.items() if k.startswith(self.prefix)}
+
+    def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
+        self._view = view
+        return super().convert_one(obj, view)
+
+    def group_key(self, obj: SourceObject, host: str | None) -> Any:
+        return redirects.redirect_kind(self, obj, host)
+
+    def path_match(self, obj: SourceObject, path: PathSpec) -> PathMatch:
+        host = self._view.rules[path.path[2]].host if self._view is not None else None
+        if host in self.regex_hosts:
+            return paths.regex_path(self, obj, path)
+        return super().path_match(obj, path)
 
     def convert_annotations(self, obj: SourceObject, view: IngressView, routes: list[Route]) -> None:
-        redirect_off = obj.annotations.get(PREFIX + "ssl-redirect", "true").lower() == "false"
-        tls_hosts = sorted({h for tls in view.tls if tls.secret for h in tls.hosts})
-        if tls_hosts and not redirect_off:
-            self.ctx.report("NGX003", obj, ("spec", "tls"),
-                            f"hosts {', '.join(tls_hosts)}: HTTP requests are now served, not redirected (308)",
-                            example=f"GET http://{tls_hosts[0]}/ reached HTTPS by a 308 redirect before; now served over HTTP")
-        for key in obj.annotations:
-            if not key.startswith(PREFIX):
-                continue
-            name = key[len(PREFIX):]
-            path = ("metadata", "annotations", key)
-            if is_security(name):
-                self.ctx.report("NGX002", obj, path, f"{key}: access control not carried over")
-                for route in routes:
-                    route.blocked_by.append(key)
-            else:
-                self.ctx.report("NGX001", obj, path, f"{key} not converted")
+        gateway = self.gateway_for(obj, view)
+        h = Handle(self, obj, view, gateway, routes, list(self.made), self.names(obj))
+        self.all_made.extend(self.made)
+        dispatch(h)
+
+
+def _handler(dotted: str) -> Callable[[Handle, list[str]], None]:
+    module, function = dotted.split(".")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+
+def dispatch(h: Handle) -> None:
+    """Run each handler once with its annotations; report what nobody accounted for."""
+    groups: dict[str, list[str]] = {}
+    for name in h.annotations:
+        entry = h.table.annotations.get(name) or h.table.legacy.get(name)
+        if entry is None:
+            h.report("NGX004", name, "not an ingress-nginx annotation (misspelt, or from a newer release); ignored, "
+                                     "as ingress-nginx ignores unknown annotations")
+            continue
+        groups.setdefault(entry.handler, []).append(name)
+    # the default HTTPS redirect applies whether or not its annotations are written
+    groups.setdefault("redirects.https_redirect", [])
+    for dotted in sorted(groups, key=lambda d: (ORDER.index(d.split(".")[0]), d)):
+        _handler(dotted)(h, groups[dotted])
+    for name in h.annotations:
+        if not h.is_accounted(name):
+            h.explain(name, "not converted.")
 
 
 class IngressNginxPlugin:
     name = "ingress-nginx"
     api_version = API_VERSION
-    description = "ingress-nginx (kubernetes/ingress-nginx): stub, annotations reported, not converted"
+    description = "ingress-nginx (kubernetes/ingress-nginx): all 138 annotations converted or explained"
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
         if not is_ingress(obj):
@@ -89,10 +140,14 @@ class IngressNginxPlugin:
         if cls:
             info = ctx.ingress_classes.get(str(cls))
             return info.controller == CONTROLLER if info else cls == DEFAULT_CLASS
-        return any(key.startswith(PREFIX) for key in obj.annotations)
+        prefix = load_table("ingress-nginx").prefix
+        return any(key.startswith(prefix) for key in obj.annotations)
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
         return NginxConverter(ctx).convert_all(objs)
 
     def findings(self) -> Sequence[FindingSpec]:
-        return FINDINGS
+        return all_findings()
+
+
+__all__ = ["IngressNginxPlugin", "NginxConverter", "Mapping", "LegacyKey"]
