@@ -38,6 +38,8 @@ class Result:
     report: Report
     #: the input documents, in input order, for writers that keep the layout
     documents: list[Document] = field(default_factory=list)
+    #: which plugin converted each document (by origin); absent: passed through or failed
+    owners: dict = field(default_factory=dict)
 
 
 def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[Any] | None = None) -> Result:
@@ -66,6 +68,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     ctx = Context(settings, registry, model, ingress_classes=_ingress_classes(objects),
                   services=_index(objects, "Service"), config_maps=_index(objects, "ConfigMap"))
     owners = _claim(objects, active, ctx, options.provider)
+    failed_objs: list[SourceObject] = []
 
     for plugin in active:
         mine = [o for o in objects if owners.get(id(o)) is plugin]
@@ -73,6 +76,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
             continue
         conversion = plugin.convert(mine, ctx)
         failed = {id(f.obj) for f in conversion.failed}
+        failed_objs.extend(f.obj for f in conversion.failed)
         for item in conversion.failed:
             report.input_errors.append(f"{item.obj.document.origin}: {item.obj.kind} {item.obj.namespace}/{item.obj.name}: {item.message}")
         model.routes.extend(conversion.routes)
@@ -93,7 +97,9 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     report.findings.extend(_apply_downgrade(ctx.findings, registry, settings.allow_security_downgrade))
     for item in out:
         report.counts.emitted[item.obj["kind"]] += 1
-    return Result(out, report, loaded.documents)
+    failed = {f.document.origin for f in failed_objs}
+    owned = {o.document.origin: owners[id(o)].name for o in objects if id(o) in owners and o.document.origin not in failed}
+    return Result(out, report, loaded.documents, owned)
 
 
 def _ingress_classes(objects: list[SourceObject]) -> dict[str, IngressClassInfo]:
