@@ -74,7 +74,15 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
         mine = [o for o in objects if owners.get(id(o)) is plugin]
         if not mine:
             continue
-        conversion = plugin.convert(mine, ctx)
+        try:
+            conversion = plugin.convert(mine, ctx)
+        except Exception as exc:  # one plugin's bug must not take the run down or print a traceback
+            spec = registry["GM013"]
+            report.findings.append(Finding(spec.code, spec.severity, spec.outcome, Source(),
+                                           f"plugin {plugin.name} failed on {len(mine)} object(s): "
+                                           f"{type(exc).__name__}: {exc}"))
+            failed_objs.extend(mine)
+            continue
         failed = {id(f.obj) for f in conversion.failed}
         failed_objs.extend(f.obj for f in conversion.failed)
         for item in conversion.failed:

@@ -154,6 +154,9 @@ CORE_FINDINGS: tuple[FindingSpec, ...] = (
          "backends: matching requests get HTTP 500 instead of reaching the backend, and they cannot fall "
          "through to a broader route either. Fix the finding that names the access control, or accept the "
          "downgrade with --allow-security-downgrade."),
+    spec("GM013", "error", "not-converted", "A plugin failed while converting",
+         "The plugin raised an exception; the objects it owned are not converted. Other plugins' output is "
+         "unaffected. This is a bug in the plugin: please report it with the input."),
     spec("GM012", "info", "note", "Route split to stay within Gateway API limits",
          "An HTTPRoute holds at most 16 rules and 16 hostnames; the route was split into several."),
 )

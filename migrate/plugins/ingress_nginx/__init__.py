@@ -26,10 +26,11 @@ from migrate.plugins.ingress_nginx.handle import TRUE, Handle
 CONTROLLER = "k8s.io/ingress-nginx"
 DEFAULT_CLASS = "nginx"
 #: handlers run in this order: paths and rewrites first (others add to the rules they
-#: make), redirects next (they restructure routes), access controls last (they close
-#: whatever routes exist by then)
-ORDER = ("paths", "redirects", "backend", "tls", "affinity", "timeouts", "headers", "cors", "mirror", "misc",
-         "explain", "legacy", "security")
+#: make), then what adds filters or backends, then redirects (a URL redirect replaces
+#: all of that; the HTTP->HTTPS split copies finished matches), access controls last
+#: (they close whatever routes exist by then)
+ORDER = ("paths", "canary", "backend", "tls", "affinity", "timeouts", "headers", "cors", "mirror", "misc",
+         "redirects", "explain", "legacy", "security")
 
 
 class NginxConverter(IngressConverter):
@@ -63,13 +64,15 @@ class NginxConverter(IngressConverter):
             if view is None:
                 continue
             ann = self.names(obj)
-            regex = ann.get("use-regex", "").lower() in TRUE or "rewrite-target" in ann
+            # a canary's own annotations are ignored by ingress-nginx: they never switch regex mode on
+            regex = not canary.is_canary(self, obj) and (
+                ann.get("use-regex", "").strip() in TRUE or "rewrite-target" in ann)
             for rule in view.rules:
                 self.all_hosts.add(rule.host or "")
                 if regex:
                     self.regex_hosts.add(rule.host)
             for tls in view.tls:
-                self.tls_hosts.update(tls.hosts or ["*"])
+                self.tls_hosts.update(tls.hosts)
         mains = [o for o in objs if not canary.is_canary(self, o)]
         canaries = [o for o in objs if canary.is_canary(self, o)]
         out = super().convert_all(mains)
@@ -83,6 +86,12 @@ class NginxConverter(IngressConverter):
 
     def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
         self._view = view
+        named = sorted(h for h in self.all_hosts if h)
+        for rule in view.rules:
+            if rule.host is None and rule.paths and named:
+                self.ctx.report("NGX109", obj, rule.path, "rule without host",
+                                example=f"GET http://{named[0]}{rule.paths[0].value} got 404 from ingress-nginx when "
+                                        f"{named[0]} has no such path; now it reaches this rule")
         return super().convert_one(obj, view)
 
     def group_key(self, obj: SourceObject, host: str | None) -> Any:
@@ -92,6 +101,9 @@ class NginxConverter(IngressConverter):
         host = self._view.rules[path.path[2]].host if self._view is not None else None
         if host in self.regex_hosts:
             return paths.regex_path(self, obj, path)
+        if path.type != "Exact" and path.value.endswith("/") and path.value != "/":
+            self.ctx.report("NGX110", obj, path.path + ("path",), f"PathPrefix {path.value!r}",
+                            example=f"GET {path.value.rstrip('/')} now matches")
         return super().path_match(obj, path)
 
     def convert_annotations(self, obj: SourceObject, view: IngressView, routes: list[Route]) -> None:
@@ -123,6 +135,11 @@ def dispatch(h: Handle) -> None:
     for name in h.annotations:
         if not h.is_accounted(name):
             h.explain(name, "not converted.")
+    reported = {f.source.field for f in h.ctx.findings if f.source.object == h.obj.source().object}
+    quiet = sorted(n for n in h.silently if f"metadata.annotations[{h.prefix}{n}]" not in reported)
+    if quiet:
+        for route in h.routes:
+            route.origin.comments.append("gateway-migrate: converted " + ", ".join(h.prefix + n for n in quiet))
 
 
 class IngressNginxPlugin:

@@ -39,13 +39,16 @@ FINDINGS = (
     spec("NGX144", "info", "converted", "Annotation ignored on a canary Ingress, as ingress-nginx does",
          "On a canary Ingress ingress-nginx ignores every annotation but the canary ones (and load balancing and "
          "affinity ones, which are not converted anyway); so it has no effect now either."),
+    spec("NGX146", "warning", "converted", "canary-weight-total below 100 is ignored",
+         "ingress-nginx's balancer only honours a weight total above 100; below that it divides by 100. The route "
+         "uses the split ingress-nginx really made, which may not be the one the annotation suggests."),
     spec("NGX145", "info", "converted", "Canary annotation without canary: \"true\"",
          "Canary settings only apply on an Ingress marked canary: \"true\"; here they had no effect, and have none now."),
 )
 
 
 def is_canary(conv: "NginxConverter", obj: SourceObject) -> bool:
-    return conv.names(obj).get("canary", "").strip().lower() in TRUE
+    return conv.names(obj).get("canary", "").strip() in TRUE
 
 
 def merge_canary(h: Handle, names: list[str]) -> None:
@@ -76,10 +79,13 @@ def merge_all(conv: "NginxConverter", canaries: list[SourceObject], views: dict[
 def _merge_one(h: Handle, merged: set[int]) -> None:
     weight = h.number("canary-weight", 0, low=0)
     total = h.number("canary-weight-total", 100, low=1)
+    if total < 100:  # balancer.lua uses a total only when it is above 100
+        h.report("NGX146", "canary-weight-total", f"{total} is below 100: ingress-nginx used 100, and so does the route",
+                 example=f"canary-weight {weight} sends {weight}% to the canary, not {weight}/{total}")
+        total = 100
     weight = min(weight, total)
     header, value, pattern = h.get("canary-by-header"), h.get("canary-by-header-value"), h.get("canary-by-header-pattern")
     cookie = h.get("canary-by-cookie")
-    h.converted(*CANARY_KEYS)
     found = False
     for rule in h.view.rules:
         for path in rule.paths:
@@ -94,14 +100,20 @@ def _merge_one(h: Handle, merged: set[int]) -> None:
             backend = h.conv.backend(h.obj, path.backend)
             if backend is None:
                 continue
+            if h.obj.namespace != main.route.namespace:
+                backend = replace(backend, namespace=h.obj.namespace)  # a ReferenceGrant follows
             _apply(h, main, backend, weight, total, header, value, pattern, cookie, path.path)
     if not found:
-        h.ctx.report("NGX140", h.obj, ("spec", "rules"), "no main Ingress has the same host and path")
+        for name in CANARY_KEYS:
+            if h.has(name):
+                h.report("NGX140", name, "no main Ingress has the same host and path: no effect")
+    else:
+        h.converted(*CANARY_KEYS)
 
 
 def _main_for(h: Handle, host: str | None, value: str, ptype: str) -> "Made | None":
-    for made in h.conv.all_made:
-        if made.route.namespace == h.obj.namespace and made.ingress_rule.host == host and made.path.value == value:
+    for made in h.conv.all_made:  # ingress-nginx pairs by host and path, whatever the namespace
+        if made.ingress_rule.host == host and made.path.value == value and made.path.type == ptype:
             return made
     return None
 

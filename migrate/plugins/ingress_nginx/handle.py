@@ -23,7 +23,8 @@ from migrate.plugins.ingress.parse import IngressView
 if TYPE_CHECKING:
     from migrate.plugins.ingress_nginx import NginxConverter
 
-TRUE, FALSE = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
+#: what ingress-nginx's parser accepts (Go strconv.ParseBool): "yes"/"on" are not booleans
+TRUE, FALSE = ("1", "t", "T", "TRUE", "true", "True"), ("0", "f", "F", "FALSE", "false", "False")
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Handle:
     made: list[Made]
     #: annotation name without prefix -> value, as written
     annotations: dict[str, str] = field(default_factory=dict)
+    #: names carried over with no finding (named in the output as provenance)
+    silently: set[str] = field(default_factory=set)
 
     @property
     def ctx(self) -> Context:
@@ -74,9 +77,9 @@ class Handle:
         value = self.get(name)
         if value is None:
             return default
-        if value.lower() in TRUE:
+        if value in TRUE:
             return True
-        if value.lower() in FALSE:
+        if value in FALSE:
             return False
         return self.invalid(name, value, "true or false", default)
 
@@ -109,6 +112,7 @@ class Handle:
         for name in names:
             if self.has(name):
                 self.obj.account(self.path(name))
+                self.silently.add(self._written(name) or name)
 
     def report(self, code: str, name: str, message: str, *, example: str = "") -> None:
         self.ctx.report(code, self.obj, self.path(name), f"{self.prefix}{self._written(name) or name}: {message}",

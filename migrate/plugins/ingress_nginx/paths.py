@@ -20,7 +20,7 @@ from migrate.ir import Match, PathMatch, RequestHeaders, HeaderChange, Rewrite
 from migrate.plugin import SourceObject
 from migrate.plugins.ingress.convert import gateway_path_ok
 from migrate.plugins.ingress.parse import PathSpec
-from migrate.plugins.ingress_nginx.handle import Handle, add_filter
+from migrate.plugins.ingress_nginx.handle import TRUE, Handle, add_filter
 from migrate.regex_sample import sample
 
 if TYPE_CHECKING:
@@ -52,6 +52,11 @@ FINDINGS = (
          "ingress-nginx only sends X-Forwarded-Prefix on locations that also rewrite; so nothing is added here either."),
     spec("NGX108", "info", "converted", "use-regex is implied by rewrite-target",
          "rewrite-target already puts the host in regex mode, so use-regex changes nothing, in ingress-nginx and now."),
+    spec("NGX109", "warning", "converted-with-change", "Rule without host now also serves hosts that have rules",
+         "ingress-nginx puts rules without a host in its catch-all server, used only for hosts no Ingress names. A "
+         "Gateway route without hostnames also catches the paths a named host does not define."),
+    spec("NGX110", "info", "converted-with-change", "Prefix path with a trailing slash now matches without it",
+         "ingress-nginx rendered `location /p/`, which does not match `/p`; Gateway API PathPrefix `/p/` does."),
     spec("NGX107", "warning", "converted-with-change", "rewrite-target path now also matches the bare prefix",
          "The regex needed a slash after the prefix; the converted PathPrefix also matches the prefix itself, "
          "which the rewrite sends to the backend as the rewrite target."),
@@ -118,7 +123,7 @@ def regex_path(conv: "NginxConverter", obj: SourceObject, path: PathSpec) -> Pat
     form = classify(path.value)
     conv.forms[(id(obj), path.path)] = form
     names = conv.names(obj)
-    if "rewrite-target" not in names and names.get("use-regex", "").lower() not in ("true", "on", "yes", "1"):
+    if "rewrite-target" not in names and names.get("use-regex", "").strip() not in TRUE:
         if id(obj) not in conv.told_host_regex:
             conv.told_host_regex.add(id(obj))
             host = conv._view.rules[path.path[2]].host if conv._view else None

@@ -22,6 +22,9 @@ from migrate.plugins.ingress_nginx.handle import FALSE, TRUE, Handle
 if TYPE_CHECKING:
     from migrate.plugins.ingress_nginx import NginxConverter
 
+#: annotations whose effect (a rewrite, a filter, a backend change) a URL redirect makes moot
+MOOT_UNDER_REDIRECT = ("rewrite-target", "x-forwarded-prefix", "upstream-vhost", "enable-cors", "custom-headers",
+                       "mirror-target", "proxy-read-timeout", "proxy-send-timeout")
 #: ingress-nginx's http-redirect-code (ConfigMap) default
 HTTP_REDIRECT_CODE = 308
 GATEWAY_CODES = (301, 302, 303, 307, 308)
@@ -34,7 +37,8 @@ FINDINGS = (
          "specific route), and a trailing slash is kept in the redirect target."),
     spec("NGX121", "info", "converted-with-change", "force-ssl-redirect behind a TLS-terminating proxy",
          "The host has no TLS on the Gateway, so TLS ends before it: requests with X-Forwarded-Proto: http are "
-         "redirected to https with 308, as ingress-nginx did when it trusted forwarded headers."),
+         "redirected to https with 308, as ingress-nginx did when it trusted forwarded headers. A plain-HTTP request "
+         "without that header was redirected by ingress-nginx too; it now reaches the backend."),
     spec("NGX122", "warning", "not-converted", "Redirect annotation without a target",
          "A redirect code was set without the redirect it belongs to; it had no effect and has none now."),
     spec("NGX123", "warning", "converted-with-change", "Redirect status code changed",
@@ -47,6 +51,14 @@ FINDINGS = (
          "ingress-nginx evaluates temporal-redirect first, so the permanent one never applied; the same holds now."),
     spec("NGX126", "info", "converted", "from-to-www-redirect skipped: the other name is a real host",
          "ingress-nginx does not add the www redirect when the other name is served by an Ingress of its own."),
+    spec("NGX128", "info", "converted", "No effect: every request of this Ingress is redirected",
+         "permanent-redirect / temporal-redirect answer every request before nginx rewrites or proxies it, so "
+         "this annotation had no effect; the converted rules only redirect."),
+    spec("NGX129", "info", "converted", "preserve-trailing-slash: Gateway API redirects already keep it",
+         "ingress-nginx stripped one trailing slash from HTTPS redirect targets unless this was set; Gateway API "
+         "redirects keep the path as it is, which is what this annotation asked for."),
+    spec("NGX130", "info", "converted", "force-ssl-redirect implied by ssl-redirect",
+         "The host has TLS and ssl-redirect is on, so HTTP was redirected anyway; force-ssl-redirect added nothing."),
     spec("NGX127", "warning", "not-converted", "HTTPS for the www redirect needs a certificate",
          "ingress-nginx redirected HTTPS requests for the other name too when the certificate covered it. The "
          "Gateway has no HTTPS listener for that name; add one with a certificate covering it."),
@@ -54,22 +66,27 @@ FINDINGS = (
 
 
 def _enabled(conv: "NginxConverter", obj: SourceObject, name: str, default: bool) -> bool:
-    value = conv.names(obj).get(name, "").strip().lower()
+    value = conv.names(obj).get(name, "").strip()
     return True if value in TRUE else False if value in FALSE else default
 
 
-def _tls(conv: "NginxConverter", host: str | None) -> bool:
+def _tls(conv: "NginxConverter", obj: SourceObject, host: str | None) -> bool:
+    """Whether ingress-nginx redirects this host: it has TLS through any Ingress, or this
+    Ingress has a tls section at all (hosts missing from it get the default certificate
+    and are redirected too: ingress-nginx issue 3258)."""
+    spec = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
+    if spec.get("tls"):
+        return True
     if host is None:
-        return "*" in conv.tls_hosts
-    return host in conv.tls_hosts or "*" in conv.tls_hosts or any(
-        t.startswith("*.") and host_matches(t, host) for t in conv.tls_hosts)
+        return False
+    return host in conv.tls_hosts or any(t.startswith("*.") and host_matches(t, host) for t in conv.tls_hosts)
 
 
 def redirect_kind(conv: "NginxConverter", obj: SourceObject, host: str | None) -> Any:
     """Grouping key: hosts redirected to HTTPS never share a route with hosts that are not."""
     if _enabled(conv, obj, "ssl-passthrough", False):
         return None
-    if _tls(conv, host) and _enabled(conv, obj, "ssl-redirect", True):
+    if _tls(conv, obj, host) and _enabled(conv, obj, "ssl-redirect", True):
         return "https"
     if _enabled(conv, obj, "force-ssl-redirect", False):
         return "forwarded"
@@ -79,36 +96,37 @@ def redirect_kind(conv: "NginxConverter", obj: SourceObject, host: str | None) -
 def https_redirect(h: Handle, names: list[str]) -> None:
     ssl = h.flag("ssl-redirect", True)
     force = h.flag("force-ssl-redirect", False)
-    h.flag("preserve-trailing-slash", False)
+    if h.flag("preserve-trailing-slash", False):
+        h.report("NGX129", "preserve-trailing-slash", "satisfied: the HTTPS redirect keeps the trailing slash")
     h.converted(*names)
     told = False
     for route in list(h.routes):
-        if route.kind != "HTTPRoute" or not route.rules:
-            continue
+        if route.kind != "HTTPRoute" or not any(rule.backends for rule in route.rules):
+            continue  # a route that only redirects (www) answers on both schemes, as nginx did
         host = route.hostnames[0] if route.hostnames else None
-        if (ssl or force) and _tls(h.conv, host):
+        if (ssl or force) and _tls(h.conv, h.obj, host):
+            if ssl and force and not told:
+                h.report("NGX130", "force-ssl-redirect", "redundant: ssl-redirect already redirects this TLS host")
             gateway = GatewayParent(h.gateway.namespace, h.gateway.name)
             route.parents = [replace(gateway, protocols=("HTTPS",))]
             h.routes.append(_redirect_route(route, replace(gateway, protocols=("HTTP",))))
             if not told:
                 h.ctx.report("NGX120", h.obj, ("spec", "tls"),
-                             f"HTTP for {', '.join(route.hostnames) or 'all hosts'} now answers 308 to https",
-                             example=f"GET http://{host or 'host'}/.well-known/acme-challenge/x was served over HTTP, now redirects")
+                             f"HTTP for {', '.join(route.hostnames) or 'all hosts'} now answers 308 to https; "
+                             "/.well-known/acme-challenge is no longer exempt and a trailing slash is kept",
+                             example=f"GET http://{host or 'host'}/about/ went to https://{host or 'host'}/about, "
+                                     f"now to https://{host or 'host'}/about/")
                 told = True
         elif force:
             _forwarded_proto_redirects(route)
             h.report("NGX121", "force-ssl-redirect", f"routes of {', '.join(route.hostnames) or 'all hosts'} redirect "
-                                                     "requests with X-Forwarded-Proto: http")
+                                                     "requests with X-Forwarded-Proto: http",
+                     example=f"GET http://{host or 'host'}/ without X-Forwarded-Proto was redirected, now reaches the backend")
 
 
 def _redirect_route(route: Route, parent: GatewayParent) -> Route:
-    rules, seen = [], set()
-    for rule in route.rules:
-        key = tuple(rule.matches)
-        if key in seen:
-            continue
-        seen.add(key)
-        rules.append(Rule(list(rule.matches), [Redirect(scheme="https", status=HTTP_REDIRECT_CODE)]))
+    """One catch-all rule: ingress-nginx redirects every path of the host, matched or not."""
+    rules = [Rule([], [Redirect(scheme="https", status=HTTP_REDIRECT_CODE)])]
     origin = Origin(route.origin.source, ["HTTP -> HTTPS (ingress-nginx ssl-redirect)"])
     return Route("HTTPRoute", route.namespace, f"{route.name}-https-redirect", list(route.hostnames), [parent], rules,
                  labels=dict(route.labels), origin=origin)
@@ -134,8 +152,14 @@ def app_root(h: Handle, names: list[str]) -> None:
             route.rules.insert(0, Rule([Match(PathMatch("Exact", "/"))], [Redirect(path=("ReplaceFullPath", value), status=302)]))
 
 
-def _code(h: Handle, name: str, default: int, high: int) -> int:
-    code = h.number(name, default)
+def _code(h: Handle, name: str, default: int, high: int) -> int | None:
+    """The status code; None when malformed (ingress-nginx then drops this Ingress's redirects)."""
+    value = h.get(name) or ""
+    if not value.lstrip("-").isdigit():
+        h.ctx.input_error(h.obj, h.path(name), f"value {value!r} is not a whole number; ingress-nginx then drops "
+                                               "every redirect of this Ingress, and so does the conversion")
+        return None
+    code = int(value)
     if not 300 <= code <= high:
         h.report("NGX123", name, f"{code} is outside 300-{high}; ingress-nginx used {default}, and so does the route")
         return default
@@ -162,6 +186,9 @@ def url_redirect(h: Handle, names: list[str]) -> None:
         name, code = "permanent-redirect", _code(h, "permanent-redirect-code", 301, 308) if h.has("permanent-redirect-code") else 301
     if not temporal and h.has("temporal-redirect-code"):
         h.report("NGX122", "temporal-redirect-code", "no temporal-redirect to apply it to")
+    if code is None:
+        h.converted(name)
+        return
     redirect = _parse_url(h, name, (temporal or permanent or "").strip(), code)
     if redirect is None:
         return
@@ -169,7 +196,11 @@ def url_redirect(h: Handle, names: list[str]) -> None:
         if route.kind != "HTTPRoute" or route.name.endswith("-https-redirect"):
             continue
         for rule in route.rules:
-            rule.backends, rule.filters = [], [redirect]
+            if rule.backends:  # a rule that already redirects (app-root, server level) answers first
+                rule.backends, rule.filters = [], [redirect]
+    for other in MOOT_UNDER_REDIRECT:
+        if h.has(other):
+            h.report("NGX128", other, f"no effect: {h.prefix}{name} answers every request first")
 
 
 def _parse_url(h: Handle, name: str, url: str, code: int) -> Redirect | None:
@@ -213,5 +244,5 @@ def from_to_www_redirect(h: Handle, names: list[str]) -> None:
                               [Rule([], [Redirect(hostname=host, status=HTTP_REDIRECT_CODE)])], origin=origin))
         covered = any(l.protocol == "HTTPS" and (l.hostname is None or host_matches(l.hostname, other))
                       for l in h.gateway.listeners)
-        if _tls(h.conv, host) and not covered:
+        if _tls(h.conv, h.obj, host) and not covered:
             h.report("NGX127", "from-to-www-redirect", f"https://{other} has no listener with a certificate for it")

@@ -7,9 +7,14 @@ as such; with its control present it is reported as part of the lost control.
 
 from __future__ import annotations
 
+from migrate.findings import spec
 from migrate.plugins.ingress_nginx.handle import Handle
 
-FINDINGS = ()
+FINDINGS = (
+    spec("NGX360", "info", "converted", "Global authentication switched off for this Ingress",
+         "enable-global-auth: \"false\" opted this Ingress out of the controller-wide auth-url, so no access "
+         "control is lost here; the converted routes are open, as the Ingress was."),
+)
 
 
 def _control(h: Handle, names: list[str], main: tuple[str, ...], what: str) -> None:
@@ -70,7 +75,7 @@ def global_auth(h: Handle, names: list[str]) -> None:
                           "the route is emitted closed. If no global-auth-url was set, accept with "
                           "--allow-security-downgrade.")
         else:
-            h.converted(name)
+            h.report("NGX360", name, "opted out of the controller-wide authentication: nothing to carry over")
 
 
 def satisfy(h: Handle, names: list[str]) -> None:
