@@ -34,40 +34,58 @@ def main() -> None:
     """Move Kubernetes Ingress (and controller dialects) to Gateway API, saying what changes."""
 
 
-@main.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--provider", metavar="NAME", help="Force this plugin for every Ingress (see `plugins list`).")
-@click.option("--gateway", "gateway", metavar="NAMESPACE/NAME",
-              help="Attach every route to this existing Gateway; no Gateway is emitted.")
-@click.option("--gateway-namespace", default="gateway-system", show_default=True,
-              help="Namespace of the generated Gateways.")
-@click.option("--gateway-name", default="{class}", show_default=True,
-              help="Name of the generated Gateway; {class} is the ingress class.")
-@click.option("--gateway-class", metavar="NAME", help="gatewayClassName of generated Gateways [default: the ingress class].")
-@click.option("-n", "--namespace", "default_namespace", default="default", show_default=True,
-              help="Namespace of input objects that name none.")
-@click.option("-o", "--output", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write one file per object under DIR/<namespace>/ instead of stdout.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report to FILE.")
-@click.option("--report-format", type=click.Choice(["json", "markdown", "text"]), default="json", show_default=True)
-@click.option("--allow-security-downgrade", is_flag=True,
-              help="Emit routes whose access controls cannot be carried over (loudly), instead of failing closed.")
-@click.option("--max-file-size", default=64, show_default=True, metavar="MIB", help="Refuse input files larger than this.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary line on stderr.")
-def convert(inputs, provider, gateway, gateway_namespace, gateway_name, gateway_class, default_namespace, fmt,
-            out_dir, report_file, report_format, allow_security_downgrade, max_file_size, quiet) -> None:
-    """Convert INPUTS (files, directories, or - for stdin) to Gateway API."""
+def conversion_options(fn):
+    """The options that decide what a conversion produces (shared by convert and diff)."""
+    options = [
+        click.option("--provider", metavar="NAME", help="Force this plugin for every Ingress (see `plugins list`)."),
+        click.option("--gateway", "gateway", metavar="NAMESPACE/NAME",
+                     help="Attach every route to this existing Gateway; no Gateway is emitted."),
+        click.option("--gateway-namespace", default="gateway-system", show_default=True,
+                     help="Namespace of the generated Gateways."),
+        click.option("--gateway-name", default="{class}", show_default=True,
+                     help="Name of the generated Gateway; {class} is the ingress class."),
+        click.option("--gateway-class", metavar="NAME",
+                     help="gatewayClassName of generated Gateways [default: the ingress class]."),
+        click.option("-n", "--namespace", "default_namespace", default="default", show_default=True,
+                     help="Namespace of input objects that name none."),
+        click.option("--allow-security-downgrade", is_flag=True,
+                     help="Emit routes whose access controls cannot be carried over (loudly), instead of failing closed."),
+        click.option("--max-file-size", default=64, show_default=True, metavar="MIB", help="Refuse input files larger than this."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _options(inputs, provider, gateway, gateway_namespace, gateway_name, gateway_class, default_namespace,
+             allow_security_downgrade, max_file_size) -> Options:
     settings = Settings(
         gateway_namespace=gateway_namespace, gateway_name=gateway_name, gateway_class=gateway_class,
         existing_gateway=_existing_gateway(gateway), allow_security_downgrade=allow_security_downgrade,
         default_namespace=default_namespace,
     )
-    options = Options(tuple(inputs), settings, provider, limits=Limits(max_file_bytes=max_file_size * 1024 * 1024))
+    return Options(tuple(inputs), settings, provider, limits=Limits(max_file_bytes=max_file_size * 1024 * 1024))
+
+
+def _run(options: Options):
     try:
-        result = run(options, stdin=sys.stdin.buffer if "-" in inputs else None)
+        return run(options, stdin=sys.stdin.buffer if "-" in options.inputs else None)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@conversion_options
+@click.option("-o", "--output", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one file per object under DIR/<namespace>/ instead of stdout.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report to FILE.")
+@click.option("--report-format", type=click.Choice(["json", "markdown", "text"]), default="json", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line on stderr.")
+def convert(inputs, fmt, out_dir, report_file, report_format, quiet, **conversion) -> None:
+    """Convert INPUTS (files, directories, or - for stdin) to Gateway API."""
+    result = _run(_options(inputs, **conversion))
     report = result.report
     if out_dir is not None:
         write_dir(out_dir, result.objects)
@@ -78,6 +96,28 @@ def convert(inputs, provider, gateway, gateway_namespace, gateway_name, gateway_
     if report_file is not None:
         report_file.write_text(report.render(report_format), encoding="utf-8")
     sys.exit(report.exit_code)
+
+
+@main.command("diff")
+@click.argument("source")
+@click.argument("converted", required=False)
+@conversion_options
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--against", "against", type=click.Path(exists=True, path_type=Path),
+              help="Also compare the conversion with these existing Gateway API objects (structural diff).")
+def diff_command(source, converted, fmt, against, **conversion) -> None:
+    """Show what the conversion of SOURCE changes: requests that behave differently
+    (semantic diff), and the files `convert --in-place` would write (textual diff).
+    With CONVERTED, compare SOURCE with that Gateway API output instead of converting.
+    Exit codes like diff(1): 0 no behaviour change, 1 changes, 2 errors."""
+    from migrate.review import review
+
+    result = _run(_options((source,), **conversion))
+    outcome = review(result, Path(source), converted=Path(converted) if converted else None, against=against)
+    click.echo(outcome.render(fmt), nl=False)
+    for line in result.report.input_errors + outcome.errors:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(2 if result.report.input_errors or outcome.errors else 1 if outcome.changed else 0)
 
 
 @main.command()

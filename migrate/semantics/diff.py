@@ -1,0 +1,120 @@
+"""The semantic diff: probes sent to the source controller's simulator and to the
+Gateway API simulator; every request whose outcome differs, with the findings of
+the source object that explain it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from migrate.findings import Finding
+from migrate.semantics.gateway import GatewaySimulator
+from migrate.semantics.ingress import simulator_for
+from migrate.semantics.probes import probes
+from migrate.semantics.request import Outcome, Request
+
+
+@dataclass(frozen=True)
+class Change:
+    request: Request
+    before: Outcome
+    after: Outcome
+    #: the source object whose behaviour changed ("Ingress ns/name"), or "" when unknown
+    object: str
+    #: finding codes recorded on that object
+    explained_by: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"object": self.object, "request": str(self.request), "before": self.before.summary(),
+                "after": self.after.summary(), "before_rule": self.before.rule, "after_rule": self.after.rule,
+                "findings": list(self.explained_by)}
+
+
+@dataclass
+class SemanticDiff:
+    probes: int = 0
+    changes: list[Change] = field(default_factory=list)
+    #: plugins whose controller semantics are not simulated (their objects are not compared)
+    unsimulated: list[str] = field(default_factory=list)
+
+    def by_object(self) -> dict[str, list[Change]]:
+        out: dict[str, list[Change]] = {}
+        for change in self.changes:
+            out.setdefault(change.object, []).append(change)
+        return out
+
+    def to_dict(self) -> dict:
+        return {"probes": self.probes, "changed": len(self.changes), "unsimulated": self.unsimulated,
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+def _object_of(outcome: Outcome) -> str:
+    """'Ingress shop/web spec.rules[0]...' -> 'Ingress/shop/web'."""
+    if not outcome.rule:
+        return ""
+    parts = outcome.rule.split()
+    return f"{parts[0]}/{parts[1]}" if len(parts) >= 2 and parts[0] == "Ingress" else ""
+
+
+def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converted: Iterable[dict],
+                  findings: Iterable[Finding] = ()) -> SemanticDiff:
+    """Compare ``source`` (all input objects; ``plugin_of`` maps id(obj) of claimed ones to
+    their plugin) with ``converted`` (Gateway API objects)."""
+    source, converted = list(source), list(converted)
+    support = [o for o in source if o.get("kind") in ("Service", "IngressClass", "ConfigMap")]
+    groups: dict[str, list[dict]] = {}
+    for obj in source:
+        if id(obj) in plugin_of:
+            groups.setdefault(plugin_of[id(obj)], []).append(obj)
+    result = SemanticDiff()
+    simulators = []
+    for plugin, objs in sorted(groups.items()):
+        sim = simulator_for(plugin, objs + support)
+        if sim is None:
+            result.unsimulated.append(plugin)
+        else:
+            simulators.append((sim, objs))
+    if not simulators:
+        return result
+    gateway = GatewaySimulator(converted)
+    codes: dict[str, set[str]] = {}
+    for f in findings:
+        codes.setdefault(f.source.object, set()).add(f.code)
+    for sim, objs in simulators:
+        requests = probes(objs, converted)
+        result.probes += len(requests)
+        for request in requests:
+            before, after = sim.handle(request), gateway.handle(request)
+            if before.same_behaviour(after):
+                continue
+            obj = _object_of(before) or _object_of(after)
+            result.changes.append(Change(request, before, after, obj, tuple(sorted(codes.get(obj, ())))))
+    return result
+
+
+def render_text(diff: SemanticDiff, *, limit: int = 20) -> str:
+    lines = [f"Semantic diff: {diff.probes} probes, {len(diff.changes)} change behaviour"]
+    for plugin in diff.unsimulated:
+        lines.append(f"  (plugin {plugin} has no simulator of its controller: its objects are not compared)")
+    for obj, changes in diff.by_object().items():
+        explained = sorted({c for ch in changes for c in ch.explained_by})
+        lines.append("")
+        lines.append(f"{obj or '(no single source object)'}: {len(changes)} request(s) change"
+                     + (f"; findings {', '.join(explained)}" if explained else "; NO FINDING EXPLAINS THIS"))
+        for change in changes[:limit]:
+            lines.append(f"  {change.request}")
+            lines.append(f"    before: {change.before.summary()}")
+            lines.append(f"    after:  {change.after.summary()}")
+        if len(changes) > limit:
+            lines.append(f"  ... and {len(changes) - limit} more")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(diff: SemanticDiff) -> str:
+    lines = ["## Semantic diff", "", f"{diff.probes} probes, {len(diff.changes)} change behaviour.", ""]
+    if diff.changes:
+        lines += ["| object | request | before | after | findings |", "|---|---|---|---|---|"]
+        for c in diff.changes:
+            cells = [c.object, str(c.request), c.before.summary(), c.after.summary(), ", ".join(c.explained_by)]
+            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    return "\n".join(lines) + "\n"
