@@ -83,10 +83,16 @@ def _run(options: Options):
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report to FILE.")
 @click.option("--report-format", type=click.Choice(["json", "markdown", "text"]), default="json", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary line on stderr.")
-def convert(inputs, fmt, out_dir, report_file, report_format, quiet, **conversion) -> None:
+@click.option("--no-semantic", is_flag=True, help="Skip the semantic diff summary (faster on very large inputs).")
+def convert(inputs, fmt, out_dir, report_file, report_format, quiet, no_semantic, **conversion) -> None:
     """Convert INPUTS (files, directories, or - for stdin) to Gateway API."""
     result = _run(_options(inputs, **conversion))
     report = result.report
+    if not no_semantic and result.objects:
+        from migrate.review import review
+
+        diff = review(result, Path(inputs[0]), textual=False).semantic
+        report.semantic = (diff.probes, len(diff.changes))
     if out_dir is not None:
         write_dir(out_dir, result.objects)
     elif result.objects:

@@ -35,6 +35,8 @@ class Report:
     input_errors: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
+    #: (probes, changed) of the semantic diff, when it was run
+    semantic: tuple[int, int] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -52,7 +54,9 @@ class Report:
         emitted = ", ".join(f"{n} {k}" for k, n in sorted(c.emitted.items())) or "nothing"
         return (f"{c.files} file(s), {c.documents} document(s): {c.converted} converted, {c.passthrough} passed through; "
                 f"emitted {emitted}; findings: {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, "
-                f"{sev.get('info', 0)} info; {len(self.input_errors)} input error(s), {len(self.skipped)} skipped file(s)")
+                f"{sev.get('info', 0)} info; {len(self.input_errors)} input error(s), {len(self.skipped)} skipped file(s)"
+                + (f"; semantic diff: {self.semantic[0]} probes, {self.semantic[1]} changed (see `gateway-migrate diff`)"
+                   if self.semantic else ""))
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: (f.source.file, f.source.line or 0, f.source.object, -f.severity.rank, f.code))
@@ -77,7 +81,8 @@ class Report:
             "exit_code": self.exit_code,
             "summary": {"files": c.files, "documents": c.documents, "converted": c.converted,
                         "passthrough": c.passthrough, "emitted": dict(sorted(c.emitted.items())),
-                        "findings": dict(sorted(self.by_severity().items()))},
+                        "findings": dict(sorted(self.by_severity().items())),
+                        "semantic": {"probes": self.semantic[0], "changed": self.semantic[1]} if self.semantic else None},
             "findings": [f.to_dict() for f in self.sorted_findings()],
             "input_errors": list(self.input_errors),
             "skipped": [{"file": n, "reason": r} for n, r in self.skipped],

@@ -45,7 +45,8 @@ class Review:
         return out
 
 
-def review(result: Result, source: Path, *, converted: Path | None = None, against: Path | None = None) -> Review:
+def review(result: Result, source: Path, *, converted: Path | None = None, against: Path | None = None,
+           textual: bool = True) -> Review:
     errors: list[str] = []
     if converted is not None:
         loaded = load_paths([str(converted)])
@@ -55,9 +56,10 @@ def review(result: Result, source: Path, *, converted: Path | None = None, again
         objects = [o.obj for o in result.objects]
     sources = [d.data for d in result.documents]
     plugin_of = {id(d.data): result.owners[d.origin] for d in result.documents if d.origin in result.owners}
-    semantic = semantic_diff(sources, plugin_of, objects, result.report.findings)
+    made_from = {f"{o.obj['kind']} {o.key[1]}/{o.key[2]}": o.source.object for o in result.objects if o.source}
+    semantic = semantic_diff(sources, plugin_of, objects, result.report.findings, made_from)
     textual = ""
-    if converted is None and str(source) != "-":
+    if textual and converted is None and str(source) != "-":
         root = source if source.is_dir() else source.parent
         textual = unified(plan(result, root=root), root=root)
     structural = None

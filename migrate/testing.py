@@ -10,7 +10,10 @@ A fixture is a folder ``fixtures/<plugin>/<case>/`` with:
     the exact output, comments included (reviewed by a person against the spec);
 ``findings.yaml``
     ``exit_code``, the ``findings`` as ``{code, object, field}``, and ``input_errors``
-    as substrings.
+    as substrings;
+``semantic.yaml``
+    the expected semantic diff: every probe request whose outcome changes, before and
+    after, and the findings of the object that explain it (often empty).
 
 ``run_case`` converts the input exactly as ``gateway-migrate convert`` would, and
 ``check_case`` compares; ``write_case`` regenerates expectations for review.
@@ -95,6 +98,16 @@ def findings_of(result: Result, case_dir: Path) -> dict:
     }
 
 
+def semantic_of(result: Result, case_dir: Path) -> dict:
+    """The expected-semantic-diff document stored in semantic.yaml."""
+    from migrate.review import review
+
+    diff = review(result, case_dir / "input.yaml", textual=False).semantic
+    return {"probes": diff.probes, "changes": [
+        {"object": c.object, "request": str(c.request), "before": c.before.summary(), "after": c.after.summary(),
+         "findings": list(c.explained_by)} for c in diff.changes]}
+
+
 def output_of(result: Result) -> str:
     return render(result.objects, "yaml") if result.objects else ""
 
@@ -118,6 +131,14 @@ def check_case(case_dir: Path) -> list[str]:
     for fragment in expected.get("input_errors") or []:
         if not any(fragment in e for e in actual["input_errors"]):
             problems.append(f"no input error contains {fragment!r}; got {actual['input_errors']}")
+    semantic_file = case_dir / "semantic.yaml"
+    if semantic_file.exists():
+        want_sem = yaml.safe_load(semantic_file.read_text()) or {}
+        got_sem = semantic_of(result, case_dir)
+        if want_sem.get("changes") != got_sem["changes"]:
+            problems.append("semantic diff differs from semantic.yaml:\n" + _diff(
+                yaml.safe_dump(want_sem.get("changes"), sort_keys=False, width=200),
+                yaml.safe_dump(got_sem["changes"], sort_keys=False, width=200)))
     if len(expected.get("input_errors") or []) != len(actual["input_errors"]):
         problems.append(f"input errors: expected {expected.get('input_errors')}, got {actual['input_errors']}")
     return problems
@@ -128,6 +149,7 @@ def write_case(case_dir: Path) -> None:
     result = run_case(case_dir)
     (case_dir / "expected.yaml").write_text(output_of(result))
     (case_dir / "findings.yaml").write_text(yaml.safe_dump(findings_of(result, case_dir), sort_keys=False, width=200))
+    (case_dir / "semantic.yaml").write_text(yaml.safe_dump(semantic_of(result, case_dir), sort_keys=False, width=200))
 
 
 def _key(f: dict) -> tuple[str, str, str]:

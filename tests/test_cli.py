@@ -115,3 +115,46 @@ def test_validate_command(tmp_path):
     result = cli("validate", str(bad))
     assert result.returncode == 1
     assert b"spec.rules[0].matches[0].path" in result.stdout
+
+
+def test_diff_on_an_unchanged_reconversion_exits_0(tmp_path):
+    case = REPO / "fixtures" / "ingress" / "exact-and-prefix"
+    result = cli("diff", str(case / "input.yaml"), str(case / "expected.yaml"))
+    assert result.returncode == 0, result.stdout.decode()
+    assert b"0 change behaviour" in result.stdout
+
+
+@pytest.mark.parametrize("breakage,request_", [
+    (lambda rules: rules[2]["matches"][0]["path"].update(type="Exact"), "GET http://api.example.com/v1/"),
+    (lambda rules: rules[0]["backendRefs"][0].update(name="api-v1"), "GET http://api.example.com/healthz"),
+])
+def test_diff_on_a_hand_broken_output_exits_1_and_names_the_request(tmp_path, breakage, request_):
+    case = REPO / "fixtures" / "ingress" / "exact-and-prefix"
+    objects = docs((case / "expected.yaml").read_bytes())
+    route = next(o for o in objects if o["kind"] == "HTTPRoute")
+    breakage(route["spec"]["rules"])
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump_all(objects))
+    result = cli("diff", str(case / "input.yaml"), str(broken), "--format", "json")
+    assert result.returncode == 1
+    changed = [c["request"] for c in json.loads(result.stdout)["semantic"]["changes"]]
+    assert any(r.startswith(request_) for r in changed), changed
+
+
+def test_diff_against_existing_objects(tmp_path):
+    case = REPO / "fixtures" / "ingress" / "tls-host"
+    same = cli("diff", str(case / "input.yaml"), "--against", str(case / "expected.yaml"))
+    assert same.returncode == 0 and b"0 added, 0 removed, 0 changed" in same.stdout
+    objects = docs((case / "expected.yaml").read_bytes())
+    objects[1]["spec"]["rules"][0]["backendRefs"][0]["port"] = 9999
+    other = tmp_path / "existing.yaml"
+    other.write_text(yaml.safe_dump_all(objects))
+    changed = cli("diff", str(case / "input.yaml"), "--against", str(other))
+    assert changed.returncode == 1 and b"9999 -> 8080" in changed.stdout
+
+
+def test_convert_reports_the_semantic_summary(tmp_path):
+    report = tmp_path / "r.json"
+    result = cli("convert", str(REPO / "fixtures/ingress/wildcard-host/input.yaml"), "--report", str(report))
+    assert b"semantic diff: 16 probes, 2 changed" in result.stderr
+    assert json.loads(report.read_text())["summary"]["semantic"] == {"probes": 16, "changed": 2}

@@ -42,3 +42,17 @@ def upstream_validator():
 
     standard = require_shared(CRDS / "standard")
     return Validator.from_crd_files(sorted(p for p in standard.glob("gateway.networking.k8s.io_*.yaml") if "vap_" not in p.name))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_every_behaviour_change_is_explained_by_a_finding(case):
+    """No silent change: each request that behaves differently belongs to an object with a
+    finding that says its behaviour changes (or that something was not carried over)."""
+    from migrate.testing import semantic_of
+
+    result = run_case(case.path)
+    telling = {f.source.object for f in result.report.findings
+               if f.outcome.value in ("converted-with-change", "not-converted", "converted-to-extension")}
+    unexplained = [c for c in semantic_of(result, case.path)["changes"] if c["object"] not in telling]
+    assert not unexplained, "\n".join(f"{c['request']}: {c['before']} -> {c['after']} ({c['object'] or 'no object'})"
+                                      for c in unexplained)

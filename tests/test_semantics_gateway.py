@@ -743,3 +743,22 @@ def test_outcome_rule_names_the_deciding_rule():
     out = GatewaySimulator([gateway(), route("r", rule("a", exact("/a")), rule("b", prefix("/")))]).handle(Request("h", "/b"))
     assert out.rule == "HTTPRoute shop/r rules[1]"
     assert GatewaySimulator([gateway()]).handle(Request("h")).rule is None
+
+
+def test_a_route_naming_the_host_outranks_a_hostless_one_on_a_hostname_listener():
+    """Found by the Ingress/Gateway property test: same Exact '/' match on both routes."""
+    from migrate.semantics import GatewaySimulator, Request
+
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "ns"},
+               "spec": {"gatewayClassName": "c", "listeners": [
+                   {"name": "https-b", "hostname": "b.example.com", "port": 443, "protocol": "HTTPS",
+                    "tls": {"certificateRefs": [{"name": "cert"}]}, "allowedRoutes": {"namespaces": {"from": "All"}}}]}}
+
+    def route(name, hostnames, backend):
+        return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": name, "namespace": "ns"},
+                "spec": {"parentRefs": [{"name": "gw"}], "hostnames": hostnames,
+                         "rules": [{"matches": [{"path": {"type": "Exact", "value": "/"}}],
+                                    "backendRefs": [{"name": backend, "port": 80}]}]}}
+
+    sim = GatewaySimulator([gateway, route("a-all-hosts", [], "a"), route("b", ["b.example.com"], "b")])
+    assert sim.handle(Request(host="b.example.com", path="/", scheme="https")).backends == (("ns/b:80", 1),)

@@ -36,6 +36,8 @@ class SemanticDiff:
     changes: list[Change] = field(default_factory=list)
     #: plugins whose controller semantics are not simulated (their objects are not compared)
     unsimulated: list[str] = field(default_factory=list)
+    #: https probes for hosts without a certificate on the source side (not comparable)
+    skipped: int = 0
 
     def by_object(self) -> dict[str, list[Change]]:
         out: dict[str, list[Change]] = {}
@@ -44,22 +46,33 @@ class SemanticDiff:
         return out
 
     def to_dict(self) -> dict:
-        return {"probes": self.probes, "changed": len(self.changes), "unsimulated": self.unsimulated,
+        return {"probes": self.probes, "changed": len(self.changes), "skipped": self.skipped, "unsimulated": self.unsimulated,
                 "changes": [c.to_dict() for c in self.changes]}
 
 
-def _object_of(outcome: Outcome) -> str:
-    """'Ingress shop/web spec.rules[0]...' -> 'Ingress/shop/web'."""
+def _object_of(outcome: Outcome, made_from: Mapping[str, str]) -> str:
+    """The source object behind an outcome's rule: 'Ingress shop/web spec.rules[0]...' ->
+    'Ingress/shop/web'; 'HTTPRoute shop/web rules[1]' -> the Ingress the route was made from."""
     if not outcome.rule:
         return ""
     parts = outcome.rule.split()
-    return f"{parts[0]}/{parts[1]}" if len(parts) >= 2 and parts[0] == "Ingress" else ""
+    if len(parts) < 2:
+        return ""
+    if parts[0] == "Ingress":
+        return f"{parts[0]}/{parts[1]}"
+    return made_from.get(f"{parts[0]} {parts[1]}", "")
 
 
 def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converted: Iterable[dict],
-                  findings: Iterable[Finding] = ()) -> SemanticDiff:
+                  findings: Iterable[Finding] = (), made_from: Mapping[str, str] | None = None) -> SemanticDiff:
     """Compare ``source`` (all input objects; ``plugin_of`` maps id(obj) of claimed ones to
-    their plugin) with ``converted`` (Gateway API objects)."""
+    their plugin) with ``converted`` (Gateway API objects); ``made_from`` maps
+    "HTTPRoute ns/name" to the source object it was made from ("Ingress/ns/name").
+
+    https probes for hosts the source serves without a certificate of their own are not
+    compared: the controller answered with its default certificate, a Gateway has no
+    HTTPS listener there at all (ING010 and the TLS findings say so)."""
+    made_from = made_from or {}
     source, converted = list(source), list(converted)
     support = [o for o in source if o.get("kind") in ("Service", "IngressClass", "ConfigMap")]
     groups: dict[str, list[dict]] = {}
@@ -84,16 +97,20 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
         requests = probes(objs, converted)
         result.probes += len(requests)
         for request in requests:
+            if request.scheme == "https" and not sim.has_certificate(request.hostname):
+                result.skipped += 1
+                continue
             before, after = sim.handle(request), gateway.handle(request)
             if before.same_behaviour(after):
                 continue
-            obj = _object_of(before) or _object_of(after)
+            obj = _object_of(before, made_from) or _object_of(after, made_from)
             result.changes.append(Change(request, before, after, obj, tuple(sorted(codes.get(obj, ())))))
     return result
 
 
 def render_text(diff: SemanticDiff, *, limit: int = 20) -> str:
-    lines = [f"Semantic diff: {diff.probes} probes, {len(diff.changes)} change behaviour"]
+    lines = [f"Semantic diff: {diff.probes} probes, {len(diff.changes)} change behaviour"
+             + (f" ({diff.skipped} https probes to hosts without a certificate not compared)" if diff.skipped else "")]
     for plugin in diff.unsimulated:
         lines.append(f"  (plugin {plugin} has no simulator of its controller: its objects are not compared)")
     for obj, changes in diff.by_object().items():

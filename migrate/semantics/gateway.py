@@ -17,6 +17,10 @@ Where the spec leaves a choice to the implementation, ours is written down here:
   at all: each Gateway the routes reference is assumed to exist (and may be named
   with ``gateway=``) with an ``http`` (HTTP/80) and an ``https`` (HTTPS/443)
   listener, no hostname, routes from All namespaces.
+- Hostname precedence ranks each route by its own ``hostnames`` (the spec's "HTTPRoute
+  with the largest number of characters in a matching hostname"), not by the hostname
+  it shares with the listener: a route without hostnames ranks below one naming the
+  host on every listener. (A property test found that Ingress host tiers need this.)
 - RegularExpression paths rank below every Exact and PathPrefix match and are
   matched with Python ``re.fullmatch``; see :mod:`migrate.semantics.matching`.
 - Route age: ``metadata.creationTimestamp`` orders routes only when every route in
@@ -215,9 +219,13 @@ def _decide(objs: _Objects, candidates: list[_Candidate], request: Request, list
     winner: tuple[Route, int, dict[str, Any]] | None = None
     scored = []
     for cand in candidates:
-        score = host_score(cand.hostnames, request.hostname) if use_hosts else (0, 0)
-        if score is not None:
-            scored.append((cand, score))
+        if use_hosts and host_score(cand.hostnames, request.hostname) is None:
+            continue  # the route does not serve this host on this listener
+        # precedence ranks the route's own hostnames, as the spec words it ("the HTTPRoute with
+        # the largest number of characters in a matching hostname"): a route without hostnames
+        # ranks below one that names the host, even on a listener whose hostname they share
+        score = (host_score(tuple(cand.route.hostnames), request.hostname) or (0, 0)) if use_hosts else (0, 0)
+        scored.append((cand, score))
     dated = all(c.route.created is not None for c, _ in scored)
     for cand, score in scored:
         route = cand.route

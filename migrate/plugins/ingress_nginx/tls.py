@@ -158,6 +158,10 @@ def client_cert_auth(h: Handle, names: list[str]) -> None:
                           f"route is emitted closed. {h.table.annotations[name].note} To restore it, give the host a "
                           "Gateway or port of its own with spec.tls.frontend validation (CA in a ConfigMap) or a "
                           "target-specific policy, then accept with --allow-security-downgrade.")
+            # nginx does not terminate TLS for passed-through hosts, so it checked no certificate there
+            control = h.prefix + name
+            for route in passthrough_routes(h):
+                route.blocked_by[:] = [c for c in route.blocked_by if c != control]
         else:
             h.report("NGX001", name, f"detail of {h.prefix}{CLIENT_CERT_CONTROL}, lost with it: "
                                      + h.table.annotations[name].note)
