@@ -150,7 +150,7 @@ def load_table(controller: str) -> MappingTable:
         raise MappingTableError(f"no mapping table for controller '{controller}' "
                                 f"(have: {', '.join(available_tables()) or 'none'})")
     with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
     table = table_from_data(data, origin=str(path))
     if table.controller != controller:
         raise MappingTableError(f"{path}: controller is '{table.controller}', expected '{controller}' (the file name)")

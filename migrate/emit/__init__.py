@@ -15,7 +15,7 @@ from typing import Any
 from migrate import hostnames
 from migrate.emit.objects import GROUP, V1, backend_tls_spec, http_rule, meta, parent_ref, tls_rule
 from migrate.findings import Source
-from migrate.ir import Gateway, GatewayParent, Listener, Model, Route
+from migrate.ir import Gateway, GatewayParent, Listener, Mirror, Model, Route
 from migrate.names import NameAllocator
 
 Path_ = tuple[Any, ...]
@@ -62,6 +62,8 @@ def emit(model: Model, *, allow_security_downgrade: bool = False) -> EmitResult:
     for route in model.routes:
         if route.blocked_by:
             route = _fail_closed(route, allow_security_downgrade, notices)
+            if not route.rules:
+                continue
         routes.extend(_split(route, notices))
 
     # A route named exactly after its source object keeps that name; derived
@@ -101,6 +103,10 @@ def _fail_closed(route: Route, allowed: bool, notices: list[Notice]) -> Route:
         return route
     if not any(rule.backends for rule in route.rules):
         return route  # only redirects: nothing reaches a backend, nothing to close
+    if route.kind in ("TLSRoute", "TCPRoute", "UDPRoute"):
+        # their rules must have backends; and nothing else on the listener can catch the traffic
+        notices.append(Notice("GM011", route.origin.source, f"{what} withheld (connections refused): {controls} not carried over"))
+        return replace(route, rules=[])
     notices.append(Notice("GM011", route.origin.source, f"{what} emitted closed (no backends, HTTP 500): {controls} not carried over"))
     note = (f"gateway-migrate: closed on purpose: {controls} could not be carried over, so these rules have no "
             "backends (HTTP 500). See the findings; --allow-security-downgrade emits them open.")
@@ -255,7 +261,8 @@ def _backend_grants(routes: list[Route]) -> list[Emitted]:
     wanted: dict[str, dict[tuple[str, str], set[str]]] = {}
     for route in routes:
         for rule in route.rules:
-            for backend in rule.backends:
+            mirrored = [f.backend for f in rule.filters if isinstance(f, Mirror)]
+            for backend in rule.backends + mirrored:
                 if backend.namespace and backend.namespace != route.namespace:
                     froms = wanted.setdefault(backend.namespace, {})
                     froms.setdefault((route.kind, route.namespace), set()).add(backend.name)

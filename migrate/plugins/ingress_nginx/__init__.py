@@ -43,6 +43,8 @@ class NginxConverter(IngressConverter):
         self.regex_hosts: set[str | None] = set()
         self.tls_hosts: set[str] = set()
         self.all_hosts: set[str] = set()
+        self.named_hosts: list[str] = []
+        self.tls_wildcards: list[str] = []
         self._view: IngressView | None = None
         #: how each regex-mode path was read, by (id(obj), path), for rewrite-target
         self.forms: dict[tuple[int, tuple], paths.RegexForm] = {}
@@ -73,6 +75,8 @@ class NginxConverter(IngressConverter):
                     self.regex_hosts.add(rule.host)
             for tls in view.tls:
                 self.tls_hosts.update(tls.hosts)
+        self.named_hosts = sorted(h for h in self.all_hosts if h)
+        self.tls_wildcards = [t for t in self.tls_hosts if t.startswith("*.")]
         mains = [o for o in objs if not canary.is_canary(self, o)]
         canaries = [o for o in objs if canary.is_canary(self, o)]
         out = super().convert_all(mains)
@@ -86,9 +90,9 @@ class NginxConverter(IngressConverter):
 
     def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
         self._view = view
-        named = sorted(h for h in self.all_hosts if h)
         for rule in view.rules:
-            if rule.host is None and rule.paths and named:
+            if rule.host is None and rule.paths and self.named_hosts:
+                named = self.named_hosts
                 self.ctx.report("NGX109", obj, rule.path, "rule without host",
                                 example=f"GET http://{named[0]}{rule.paths[0].value} got 404 from ingress-nginx when "
                                         f"{named[0]} has no such path; now it reaches this rule")
@@ -135,8 +139,7 @@ def dispatch(h: Handle) -> None:
     for name in h.annotations:
         if not h.is_accounted(name):
             h.explain(name, "not converted.")
-    reported = {f.source.field for f in h.ctx.findings if f.source.object == h.obj.source().object}
-    quiet = sorted(n for n in h.silently if f"metadata.annotations[{h.prefix}{n}]" not in reported)
+    quiet = sorted(h.silently - h.named)
     if quiet:
         for route in h.routes:
             route.origin.comments.append("gateway-migrate: converted " + ", ".join(h.prefix + n for n in quiet))

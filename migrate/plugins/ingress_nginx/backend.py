@@ -246,7 +246,10 @@ def _grpc(h: Handle, name: str, proto: str) -> None:
         return
     what = ", ".join(f"{r.namespace}/{r.name}" for r in converted)
     h.report("NGX201", name, f"{proto}: GRPCRoute {what} (paths became gRPC service/method matches; backends are "
-                             "reached over HTTP/2, as with grpc_pass)")
+                             "reached over HTTP/2, as with grpc_pass). A GRPCRoute matches gRPC requests only: any "
+                             "other request for these hosts (a browser's GET) now gets 404 where nginx proxied it "
+                             "to the backend or redirected it to HTTPS.",
+             example=f"GET {example_url(h)} now gets 404")
 
 
 def _to_grpc(h: Handle, name: str, route: Route) -> None:

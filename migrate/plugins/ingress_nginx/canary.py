@@ -42,6 +42,9 @@ FINDINGS = (
     spec("NGX146", "warning", "converted", "canary-weight-total below 100 is ignored",
          "ingress-nginx's balancer only honours a weight total above 100; below that it divides by 100. The route "
          "uses the split ingress-nginx really made, which may not be the one the annotation suggests."),
+    spec("NGX147", "info", "converted", "Canary of a rule that only redirects",
+         "The main Ingress answers every request of this path with a redirect (permanent- or temporal-redirect), so "
+         "no request was ever proxied to the canary; nothing is added."),
     spec("NGX145", "info", "converted", "Canary annotation without canary: \"true\"",
          "Canary settings only apply on an Ingress marked canary: \"true\"; here they had no effect, and have none now."),
 )
@@ -97,6 +100,10 @@ def _merge_one(h: Handle, merged: set[int]) -> None:
                 h.ctx.report("NGX141", h.obj, path.path, f"{rule.host or '(all)'}{path.value} already has a canary")
                 continue
             merged.add(id(main.rule))
+            if not main.rule.backends:  # the main rule only redirects: a canary of it never serves
+                h.report("NGX147", "canary", f"{rule.host or '(all)'}{path.value}: the main Ingress answers with a "
+                                             "redirect, so the canary never receives traffic")
+                continue
             backend = h.conv.backend(h.obj, path.backend)
             if backend is None:
                 continue

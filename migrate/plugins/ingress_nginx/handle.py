@@ -39,6 +39,8 @@ class Handle:
     annotations: dict[str, str] = field(default_factory=dict)
     #: names carried over with no finding (named in the output as provenance)
     silently: set[str] = field(default_factory=set)
+    #: names a finding was reported on
+    named: set[str] = field(default_factory=set)
 
     @property
     def ctx(self) -> Context:
@@ -115,6 +117,7 @@ class Handle:
                 self.silently.add(self._written(name) or name)
 
     def report(self, code: str, name: str, message: str, *, example: str = "") -> None:
+        self.named.add(self._written(name) or name)
         self.ctx.report(code, self.obj, self.path(name), f"{self.prefix}{self._written(name) or name}: {message}",
                         example=example)
 

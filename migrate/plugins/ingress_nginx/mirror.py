@@ -119,8 +119,8 @@ def _mirror(h: Handle, name: str, target: str) -> None:
         extra.append(f" The copies go over TLS (BackendTLSPolicy for {ns}/{svc}, hostname {hostname}): unlike "
                      "nginx, the Gateway verifies the mirror's certificate against the system CAs and sends SNI.")
     if ns != h.obj.namespace:
-        extra.append(f" The Service is in namespace {ns}: it needs a ReferenceGrant there admitting routes from "
-                     f"namespace {h.obj.namespace} to Service {svc}, which the output does not include.")
+        extra.append(f" The Service is in namespace {ns}: the output includes the ReferenceGrant there that admits "
+                     f"routes from namespace {h.obj.namespace} to Service {svc}.")
     mirror_host = h.get("mirror-host") or match.group("host")
     h.report("NGX320", name,
              f"RequestMirror to Service {ns}/{svc} port {port} on {rules} rule(s); the copies carry the client's Host "

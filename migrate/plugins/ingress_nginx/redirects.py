@@ -79,7 +79,7 @@ def _tls(conv: "NginxConverter", obj: SourceObject, host: str | None) -> bool:
         return True
     if host is None:
         return False
-    return host in conv.tls_hosts or any(t.startswith("*.") and host_matches(t, host) for t in conv.tls_hosts)
+    return host in conv.tls_hosts or any(host_matches(t, host) for t in conv.tls_wildcards)
 
 
 def redirect_kind(conv: "NginxConverter", obj: SourceObject, host: str | None) -> Any:
@@ -101,7 +101,7 @@ def https_redirect(h: Handle, names: list[str]) -> None:
     h.converted(*names)
     told = False
     for route in list(h.routes):
-        if route.kind != "HTTPRoute" or not any(rule.backends for rule in route.rules):
+        if route.kind not in ("HTTPRoute", "GRPCRoute") or not any(rule.backends for rule in route.rules):
             continue  # a route that only redirects (www) answers on both schemes, as nginx did
         host = route.hostnames[0] if route.hostnames else None
         if (ssl or force) and _tls(h.conv, h.obj, host):
