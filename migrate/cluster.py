@@ -380,3 +380,19 @@ def _status_message(body: Any) -> str:
     except ValueError:
         return _one_line(body)[:200]
     return _one_line(data.get("message", ""))[:300] if isinstance(data, dict) else ""
+
+
+def cluster_validator(source: ClusterSource) -> tuple[Any, str]:
+    """(a Validator built from the Gateway API CRDs installed in the cluster, one line saying
+    which); ClusterError when none is installed."""
+    from migrate.validate import Validator
+
+    context, crds = source.gateway_crds()
+    if not crds:
+        raise ClusterError(f"no Gateway API CRDs ({', '.join(GATEWAY_API_GROUPS)}) are installed in the cluster "
+                           f"of context {context}")
+    validator = Validator.from_crd_objects(crds)
+    bundles = sorted({str(((c.get("metadata") or {}).get("annotations") or {})
+                          .get("gateway.networking.k8s.io/bundle-version", "unknown")) for c in crds})
+    return validator, (f"validating against the {len(crds)} Gateway API CRD(s) installed in the cluster of context "
+                       f"{context} (bundle {', '.join(bundles)}, channel {validator.channel})")

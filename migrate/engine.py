@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Sequence
 
 from migrate.accounting import unaccounted
+from migrate.cluster import ClusterSource
 from migrate.discovery import discover
 from migrate.emit import Emitted, emit
 from migrate.findings import CORE_FINDINGS, Finding, Registry, Severity, Source
@@ -30,6 +31,8 @@ class Options:
     provider: str | None = None
     validate: bool = True
     limits: Limits = field(default_factory=Limits)
+    #: also read the objects of a live cluster, after the files (migrate/cluster.py); raises ClusterError
+    cluster: ClusterSource | None = None
 
 
 @dataclass
@@ -42,7 +45,8 @@ class Result:
     owners: dict = field(default_factory=dict)
 
 
-def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[Any] | None = None) -> Result:
+def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[Any] | None = None,
+        progress: Any = None) -> Result:
     report = Report()
     registry = Registry()
     registry.register(CORE_FINDINGS)
@@ -57,6 +61,8 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
         raise UsageError(f"unknown provider '{options.provider}'; installed: {', '.join(sorted(p.name for p in active))}")
 
     loaded = load_paths(list(options.inputs), stdin=stdin, limits=options.limits)
+    if options.cluster is not None:
+        options.cluster.load_into(loaded, active, options.limits)
     report.input_errors.extend(str(e) for e in loaded.errors)
     report.skipped.extend((s.file, s.reason) for s in loaded.skipped)
     report.counts.files = len(loaded.files)
@@ -101,7 +107,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     for notice in emitted.notices:
         spec = registry[notice.code]
         ctx.findings.append(Finding(spec.code, spec.severity, spec.outcome, notice.source, notice.message))
-    out = _validated(emitted.objects, ctx) if options.validate else emitted.objects
+    out = _validated(emitted.objects, ctx, progress) if options.validate else emitted.objects
     report.findings.extend(_apply_downgrade(ctx.findings, registry, settings.allow_security_downgrade))
     for item in out:
         report.counts.emitted[item.obj["kind"]] += 1
@@ -152,13 +158,15 @@ def _is_ingress_like(obj: SourceObject, plugins: list[Any], ctx: Context) -> boo
     return obj.kind == "Ingress" and any(p.claims(obj, ctx) for p in plugins)
 
 
-def _validated(objects: list[Emitted], ctx: Context) -> list[Emitted]:
+def _validated(objects: list[Emitted], ctx: Context, progress: Any = None) -> list[Emitted]:
     """The safety pass: an object the CRDs would reject is left out, loudly (GM005)."""
     from migrate.validate import Validator
 
     validator = Validator.packaged()
     keep = []
-    for item in objects:
+    for index, item in enumerate(objects):
+        if progress is not None and index % 200 == 0:
+            progress("validating", index, len(objects))
         problems = validator.validate(item.obj)
         if not problems:
             keep.append(item)

@@ -48,18 +48,85 @@ def _products(result: Result) -> tuple[dict[tuple[str, int | None], list[Emitted
     return by_doc, shared
 
 
+def _existing(result: Result) -> set[tuple[str, str, str]]:
+    """Gateway API objects already in the input (a previous run's output)."""
+    out = set()
+    for d in result.documents:
+        if d.api_version.startswith("gateway.networking.k8s.io/"):
+            meta = d.data.get("metadata") or {}
+            out.add((d.kind, str(meta.get("namespace") or ""), str(meta.get("name") or "")))
+    return out
+
+
 def plan(result: Result, *, root: Path, keep_source: bool = False, gateway_file: str | None = None) -> list[FilePlan]:
-    """The files to write (only those whose text changes)."""
+    """The files to write (only those whose text changes).
+
+    An Ingress whose products are all in the input already (a previous run with
+    --keep-source) counts as converted and is left alone: a second run changes nothing.
+    """
     by_doc, shared = _products(result)
-    converted = [d for d in result.documents if d.origin in result.owners]
+    existing = _existing(result)
+    already = {k for k, items in by_doc.items() if items and all(i.key in existing for i in items)}
+    for key in already:
+        by_doc[key] = []  # its products are in the repo already: do not write them twice
+
+    def rewritten(doc: Document) -> bool:
+        key = _key(doc.origin.file, doc.line_of(()))
+        if doc.origin not in result.owners:
+            return False
+        # with --keep-source the Ingress stays; only Ingresses not yet converted get products beside them
+        return key not in already and bool(by_doc.get(key)) if keep_source else True
+
+    converted = [d for d in result.documents if rewritten(d)]
     plans: list[FilePlan] = []
     for file in sorted({d.origin.file for d in converted if d.origin.file != "<stdin>"}):
         docs = [d for d in converted if d.origin.file == file]
         old, new = _rewrite(Path(file), docs, by_doc, keep_source)
         if new != old:
             plans.append(FilePlan(Path(file), old, new))
-    plans.extend(_shared_files(shared, root, gateway_file))
-    return plans
+    plans.extend(_shared_files([i for i in shared if i.key not in existing or i.obj["kind"] == "Gateway"], root,
+                               gateway_file))
+    plans.extend(_kustomizations(plans, root))
+    return [p for p in plans if _inside(p.path, root)]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Never write outside the target, not even through a symlink."""
+    real_root = root.resolve()
+    real = path.resolve()
+    if real_root not in real.parents and real != real_root:
+        raise ValueError(f"refusing to write {path}: it resolves outside {root}")
+    return True
+
+
+def _kustomizations(plans: list[FilePlan], root: Path) -> list[FilePlan]:
+    """A kustomization.yaml beside a new file lists it in resources (comments kept)."""
+    from ruamel.yaml import YAML
+
+    out = []
+    new_files = [p.path for p in plans if p.old is None]
+    for folder in sorted({p.parent for p in new_files}):
+        kustomization = next((folder / n for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+                              if (folder / n).is_file()), None)
+        if kustomization is None:
+            continue
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        text = kustomization.read_text(encoding="utf-8")
+        data = yaml.load(text)
+        resources = data.setdefault("resources", [])
+        added = False
+        for path in new_files:
+            if path.parent == folder and path.name not in resources:
+                resources.append(path.name)
+                added = True
+        if added:
+            import io
+
+            buffer = io.StringIO()
+            yaml.dump(data, buffer)
+            out.append(FilePlan(kustomization, text, buffer.getvalue()))
+    return out
 
 
 def _rewrite(path: Path, docs: list[Document], by_doc: dict, keep_source: bool) -> tuple[str, str]:

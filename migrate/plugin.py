@@ -20,7 +20,14 @@ A plugin is any object with:
 ``findings() -> Sequence[FindingSpec]``
     Every finding code the plugin may emit, declared once.
 
-Optional: ``fallback: bool`` (default False), ``description: str``.
+Optional: ``fallback: bool`` (default False), ``description: str``, and
+``cluster_kinds: Sequence[tuple[str, str, str, bool]]`` (default empty): the vendor
+kinds, as (group, version, plural, namespaced), that ``convert --from-cluster`` should
+list for this plugin besides Ingresses, IngressClasses, Services and ConfigMaps, e.g.
+``("projectcontour.io", "v1", "httpproxies", True)``. Read with
+``getattr(plugin, "cluster_kinds", ())``; the objects reach ``claims`` and ``convert``
+like any other input. A kind whose CRD is not installed is skipped with a note; a
+core-group kind, or any plural ``secrets``, is refused (Secrets are never read).
 
 Adding an optional attribute is a minor change; removing or changing one bumps
 :data:`API_VERSION`.

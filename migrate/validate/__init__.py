@@ -88,19 +88,27 @@ class Validator:
     @classmethod
     def from_crd_files(cls, paths: Iterable[Path]) -> "Validator":
         """From upstream CRD YAML files; documents that are not CRDs are ignored; later files win."""
+        def documents():
+            for path in paths:
+                with Path(path).open(encoding="utf-8") as handle:
+                    yield from yaml.load_all(handle, Loader=_Loader)
+        return cls.from_crd_objects(documents())
+
+    @classmethod
+    def from_crd_objects(cls, objs: Iterable[dict]) -> "Validator":
+        """From CustomResourceDefinition objects (parsed YAML, or read from a cluster's API);
+        objects that are not CRDs are ignored; later ones win."""
         kinds, channels = [], set()
-        for path in paths:
-            with Path(path).open(encoding="utf-8") as handle:
-                for doc in yaml.load_all(handle, Loader=_Loader):
-                    if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
-                        continue
-                    annotations = (doc.get("metadata") or {}).get("annotations") or {}
-                    channels.add(annotations.get("gateway.networking.k8s.io/channel", "custom"))
-                    spec = doc["spec"]
-                    for v in spec["versions"]:
-                        if v.get("served"):
-                            kinds.append(_kind_schema(spec["group"], v["name"], spec["names"]["kind"], spec["scope"],
-                                                      v.get("subresources"), v["schema"]["openAPIV3Schema"]))
+        for doc in objs:
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            annotations = (doc.get("metadata") or {}).get("annotations") or {}
+            channels.add(annotations.get("gateway.networking.k8s.io/channel", "custom"))
+            spec = doc["spec"]
+            for v in spec["versions"]:
+                if v.get("served"):
+                    kinds.append(_kind_schema(spec["group"], v["name"], spec["names"]["kind"], spec["scope"],
+                                              v.get("subresources"), v["schema"]["openAPIV3Schema"]))
         return cls(kinds, channels.pop() if len(channels) == 1 else "custom")
 
     def knows(self, api_version: str, kind: str) -> bool:
