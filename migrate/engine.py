@@ -16,6 +16,7 @@ from migrate.emit import Emitted, emit
 from migrate.findings import CORE_FINDINGS, Finding, Registry, Severity, Source
 from migrate.ir import Model
 from migrate.load import Document, Limits, load_paths
+from migrate.parallel import map_ranges
 from migrate.plugin import Context, IngressClassInfo, Settings, SourceObject, render_path
 from migrate.report import Report
 
@@ -163,19 +164,24 @@ def _validated(objects: list[Emitted], ctx: Context, progress: Any = None) -> li
     from migrate.validate import Validator
 
     validator = Validator.packaged()
-    keep = []
-    for index, item in enumerate(objects):
-        if progress is not None and index % 200 == 0:
-            progress("validating", index, len(objects))
-        problems = validator.validate(item.obj)
-        if not problems:
-            keep.append(item)
-            continue
-        spec = ctx.registry["GM005"]
-        src = item.source or Source()
+
+    def failures(items: Sequence[Emitted], start: int, end: int) -> list[tuple[int, list]]:
+        out = []
+        for index in range(start, end):
+            if progress is not None and start == 0 and index % 200 == 0:
+                progress("validating", index, end)
+            problems = validator.validate(items[index].obj)
+            if problems:
+                out.append((index, problems))
+        return out
+
+    rejected = dict(map_ranges(failures, objects))
+    spec = ctx.registry["GM005"]
+    for index, problems in sorted(rejected.items()):
         detail = "; ".join(str(p) for p in problems[:3])
+        src = objects[index].source or Source()
         ctx.findings.append(Finding(spec.code, spec.severity, spec.outcome, src, f"left out: {detail}"))
-    return keep
+    return [item for index, item in enumerate(objects) if index not in rejected]
 
 
 def _apply_downgrade(findings: list[Finding], registry: Registry, allowed: bool) -> list[Finding]:

@@ -276,6 +276,15 @@ class Model:
     gateways: dict[tuple[str, str], Gateway] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     backend_tls: list[BackendTLS] = field(default_factory=list)
+    _tls_index: dict = field(default_factory=dict, repr=False, compare=False)
+    _tls_indexed: int = field(default=0, repr=False, compare=False)
+
+    def backend_tls_for(self, namespace: str, service: str, port_name: str | None) -> BackendTLS | None:
+        """The policy already made for this Service port, if any (one per port: the API allows no more)."""
+        for policy in self.backend_tls[self._tls_indexed:]:  # index what was added since the last call
+            self._tls_index.setdefault((policy.namespace, policy.service, policy.port_name), policy)
+        self._tls_indexed = len(self.backend_tls)
+        return self._tls_index.get((namespace, service, port_name))
 
     def gateway(self, namespace: str, name: str, gateway_class: str, *, existing: bool = False) -> Gateway:
         """The Gateway of that name, created on first use so plugins can share it."""

@@ -15,7 +15,7 @@ import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Sequence
 
 from yaml.nodes import MappingNode
 
@@ -303,11 +303,36 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, limits: L
             files = _walk(path, result)
             if not files:
                 result.errors.append(LoadError(path, None, None, "directory holds no .yaml, .yml or .json files"))
-            for file in files:
-                _load_file(result, file, seen, limits)
+            _load_files(result, files, seen, limits)
         else:
             _load_file(result, path, seen, limits)
     return result
+
+
+def _load_files(result: LoadResult, files: list[str], seen: dict[str, str], limits: Limits) -> None:
+    """Many files: parsed on both cores, merged back in order (see migrate.parallel)."""
+    from migrate.parallel import map_ranges
+
+    fresh = []
+    for file in files:
+        real = os.path.realpath(file)
+        if real in seen:
+            result.skipped.append(Skipped(file, f"same file as {seen[real]}, already read"))
+        else:
+            seen[real] = file
+            fresh.append(file)
+
+    def work(items: Sequence[str], start: int, end: int) -> list[LoadResult]:
+        part = LoadResult([], [], [], [])
+        for file in items[start:end]:
+            _load_file(part, file, {}, limits)
+        return [part]
+
+    for part in map_ranges(work, fresh, min_items=200):
+        result.documents.extend(part.documents)
+        result.errors.extend(part.errors)
+        result.skipped.extend(part.skipped)
+        result.files.extend(part.files)
 
 
 def _load_stdin(result: LoadResult, stream: BinaryIO, limits: Limits) -> None:

@@ -73,6 +73,19 @@ class MappingTable:
     annotations: dict[str, Mapping]
     legacy: dict[str, LegacyKey]
 
+    @property
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        """canonical name -> the alias names that mean it (computed once)."""
+        cached = self.__dict__.get("_aliases")
+        if cached is None:
+            found: dict[str, list[str]] = {}
+            for name, entry in self.annotations.items():
+                if entry.alias_of:
+                    found.setdefault(entry.alias_of, []).append(name)
+            cached = {k: tuple(v) for k, v in found.items()}
+            object.__setattr__(self, "_aliases", cached)
+        return cached
+
     def lookup(self, name: str) -> Union[Mapping, LegacyKey, None]:
         """The entry for ``name`` (bare, or with this table's prefix); aliases return their own entry."""
         if name.startswith(self.prefix):

@@ -96,6 +96,7 @@ class SourceObject:
         self.api_version: str = document.api_version
         #: paths the plugin converted or explained; everything below them counts too
         self.accounted: set[Path_] = set()
+        self._comment_paths: list[Path_] | None = None
 
     @property
     def annotations(self) -> dict[str, str]:
@@ -121,6 +122,14 @@ class SourceObject:
         if eol:
             out.append(eol)
         return out
+
+    def comment_paths(self) -> list[Path_]:
+        """Paths that carry comments, in file order (sorted once: dialects ask per rule)."""
+        if self._comment_paths is None:
+            comments = self.document.comments
+            self._comment_paths = sorted(set(comments.leading) | set(comments.eol),
+                                         key=lambda p: (self.document.line_of(p), len(p)))
+        return self._comment_paths
 
     def account(self, *paths: Path_) -> None:
         for path in paths:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from migrate.emit import Emitted
+from migrate.parallel import map_ranges
 from migrate.yamlout import dump, dump_all
 
 
@@ -33,12 +33,16 @@ def out_path(root: Path, item: Emitted) -> Path:
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so a reader sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        mode = path.stat().st_mode & 0o777  # an existing file keeps its mode
+    except FileNotFoundError:
+        mode = 0o644
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, mode)
+        os.chmod(tmp, mode)  # the umask may have narrowed it at creation
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -48,11 +52,15 @@ def atomic_write(path: Path, text: str) -> None:
 
 def write_dir(root: Path, objects: Iterable[Emitted]) -> list[Path]:
     root = root.resolve()
-    written = []
-    for item in objects:
-        path = out_path(root, item).resolve()
+    items = list(objects)
+    paths = [out_path(root, item).resolve() for item in items]
+    for path in paths:
         if root not in path.parents:
             raise ValueError(f"refusing to write outside {root}: {path}")
-        atomic_write(path, dump(item.obj, item.comments))
-        written.append(path)
-    return written
+
+    def write(chunk: Sequence[Emitted], start: int, end: int) -> list[Path]:
+        for index in range(start, end):
+            atomic_write(paths[index], dump(chunk[index].obj, chunk[index].comments))
+        return paths[start:end]
+
+    return map_ranges(write, items)

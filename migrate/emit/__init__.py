@@ -74,7 +74,8 @@ def emit(model: Model, *, allow_security_downgrade: bool = False) -> EmitResult:
         route.name = names.take(route.kind, route.namespace, wanted)
         if route.name != wanted:
             notices.append(Notice("GM006", route.origin.source, f"{route.kind} {route.namespace}/{wanted} named {route.name}"))
-    out_routes = [_route(route, model) for route in routes]
+    listeners = {key: _Listeners(gateway) for key, gateway in model.gateways.items()}
+    out_routes = [_route(route, model, listeners) for route in routes]
 
     out: list[Emitted] = []
     for key in sorted(model.gateways):
@@ -130,7 +131,7 @@ def _split(route: Route, notices: list[Notice]) -> list[Route]:
     return parts
 
 
-def _parents(route: Route, model: Model) -> list[dict]:
+def _parents(route: Route, model: Model, listeners: dict[tuple[str, str], _Listeners]) -> list[dict]:
     """Explicit sectionNames: exactly the listeners the route's hostnames attach to."""
     refs: list[dict] = []
     for parent in route.parents:
@@ -142,12 +143,35 @@ def _parents(route: Route, model: Model) -> list[dict]:
         if gateway is None or gateway.existing:
             refs.append(parent_ref(parent))
             continue
-        for listener in gateway.listeners:
-            allowed = parent.protocols if parent.protocols is not None else _PROTOCOLS[route.kind]
+        allowed = parent.protocols if parent.protocols is not None else _PROTOCOLS[route.kind]
+        for listener in listeners[gateway.key].candidates(route.hostnames):
             if listener.protocol in allowed and hostnames.any_intersect(route.hostnames, listener.hostname):
                 listener.route_namespaces.add(route.namespace)
                 refs.append(parent_ref(GatewayParent(parent.namespace, parent.name, listener.name)))
     return refs
+
+
+class _Listeners:
+    """A Gateway's listeners indexed by exact hostname, so a route finds the few it can
+    attach to without being compared with every listener (thousands of HTTPS hosts)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.listeners = gateway.listeners
+        self.exact: dict[str, list[int]] = {}
+        self.open: list[int] = []  # no hostname, or a wildcard: checked for every route
+        for i, listener in enumerate(gateway.listeners):
+            if listener.hostname and not listener.hostname.startswith("*."):
+                self.exact.setdefault(listener.hostname, []).append(i)
+            else:
+                self.open.append(i)
+
+    def candidates(self, names: list[str]) -> list[Listener]:
+        if not names or any(n.startswith("*.") for n in names):
+            return self.listeners
+        picked = set(self.open)
+        for name in names:
+            picked.update(self.exact.get(name, ()))
+        return [self.listeners[i] for i in sorted(picked)]
 
 
 def _admit(model: Model, parent: Any, route: Route) -> None:
@@ -158,8 +182,8 @@ def _admit(model: Model, parent: Any, route: Route) -> None:
             listener.route_namespaces.add(route.namespace)
 
 
-def _route(route: Route, model: Model) -> Emitted:
-    spec: dict[str, Any] = {"parentRefs": _parents(route, model)}
+def _route(route: Route, model: Model, listeners: dict[tuple[str, str], _Listeners]) -> Emitted:
+    spec: dict[str, Any] = {"parentRefs": _parents(route, model, listeners)}
     if route.hostnames:
         spec["hostnames"] = list(route.hostnames)
     if route.kind == "TLSRoute":

@@ -74,7 +74,7 @@ class IngressConverter:
         out = Conversion()
         for obj in objs:
             try:
-                view = parse_ingress(obj.data)
+                view = self.view_of(obj)
             except InvalidIngress as exc:
                 out.failed.append(Failed(obj, f"invalid Ingress: {exc}"))
                 continue
@@ -85,6 +85,10 @@ class IngressConverter:
         return out
 
     # -- hooks -----------------------------------------------------------------
+
+    def view_of(self, obj: SourceObject) -> IngressView:
+        """The normalised Ingress (a dialect that already parsed it in a pre-pass returns that)."""
+        return parse_ingress(obj.data)
 
     def path_match(self, obj: SourceObject, path: PathSpec) -> PathMatch:
         """The Gateway API match for one Ingress path (element-wise prefix or exact)."""
@@ -278,8 +282,7 @@ class IngressConverter:
 
 def _ordered(obj: SourceObject) -> list[Path_]:
     """Paths that carry comments, in the order they appear in the file."""
-    comments = obj.document.comments
-    return sorted(set(comments.leading) | set(comments.eol), key=lambda p: (obj.document.line_of(p), len(p)))
+    return obj.comment_paths()
 
 
 def _collect(comments: Any, paths: Iterable[Path_], *, context: bool = False) -> list[str]:

@@ -46,6 +46,7 @@ class NginxConverter(IngressConverter):
         self.named_hosts: list[str] = []
         self.tls_wildcards: list[str] = []
         self._view: IngressView | None = None
+        self._views: dict[int, IngressView] = {}
         #: how each regex-mode path was read, by (id(obj), path), for rewrite-target
         self.forms: dict[tuple[int, tuple], paths.RegexForm] = {}
         self.told_host_regex: set[int] = set()
@@ -55,7 +56,7 @@ class NginxConverter(IngressConverter):
     # -- pre-pass ------------------------------------------------------------------
 
     def convert_all(self, objs: Sequence[SourceObject]) -> Conversion:
-        views: dict[int, IngressView] = {}
+        views = self._views
         for obj in objs:
             try:
                 views[id(obj)] = parse_ingress(obj.data)
@@ -84,6 +85,10 @@ class NginxConverter(IngressConverter):
         return out
 
     # -- hooks ----------------------------------------------------------------------
+
+    def view_of(self, obj: SourceObject) -> IngressView:
+        view = self._views.get(id(obj))
+        return view if view is not None else super().view_of(obj)
 
     def names(self, obj: SourceObject) -> dict[str, str]:
         return {k[len(self.prefix):]: v for k, v in obj.annotations.items() if k.startswith(self.prefix)}

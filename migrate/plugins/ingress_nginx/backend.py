@@ -123,16 +123,16 @@ def add_backend_tls(h: Handle, name: str, namespace: str, service: str, port: in
                     ca: list[str], note: str) -> BackendTLS | None:
     """A BackendTLSPolicy for one Service port; reports (and returns None) when another one differs."""
     port_name = _port_name(h, namespace, service, port)
-    for known in h.ctx.model.backend_tls:
-        if (known.namespace, known.service, known.port_name) == (namespace, service, port_name):
-            if (known.hostname, known.ca_config_maps) != (hostname, ca):
-                h.report("NGX209", name,
-                         f"Service {namespace}/{service} already has a BackendTLSPolicy with hostname "
-                         f"{known.hostname} ({known.origin.source.object or 'another Ingress'}); this Ingress's "
-                         f"hostname {hostname} is not used. One policy applies to all Gateway traffic to the port.",
-                         example=f"requests of this Ingress to {service} are checked against {known.hostname}")
-                return None
-            return known
+    known = h.ctx.model.backend_tls_for(namespace, service, port_name)
+    if known is not None:
+        if (known.hostname, known.ca_config_maps) != (hostname, ca):
+            h.report("NGX209", name,
+                     f"Service {namespace}/{service} already has a BackendTLSPolicy with hostname "
+                     f"{known.hostname} ({known.origin.source.object or 'another Ingress'}); this Ingress's "
+                     f"hostname {hostname} is not used. One policy applies to all Gateway traffic to the port.",
+                     example=f"requests of this Ingress to {service} are checked against {known.hostname}")
+            return None
+        return known
     policy = BackendTLS(namespace, service, hostname, list(ca), port_name,
                         Origin(h.obj.source(h.path(name)), [note]))
     h.ctx.model.backend_tls.append(policy)

@@ -60,8 +60,8 @@ class Handle:
         """The name as written: itself, or an alias of it that is present."""
         if name in self.annotations:
             return name
-        for other, entry in self.table.annotations.items():
-            if entry.alias_of == name and other in self.annotations:
+        for other in self.table.aliases.get(name, ()):
+            if other in self.annotations:
                 return other
         return None
 
