@@ -22,19 +22,20 @@ def unaccounted(obj: SourceObject) -> Iterator[Path_]:
     """The outermost paths of ``obj`` that nobody accounted for."""
     for path in SERVER_FIELDS:
         obj.account(path)
-    yield from _walk(obj, obj.data, ())
+    # every strict ancestor of an accounted path: a node with one below it is walked into
+    above = {done[:n] for done in obj.accounted for n in range(len(done))}
+    yield from _walk(obj, obj.data, (), above)
 
 
-def _walk(obj: SourceObject, node: Any, path: Path_) -> Iterator[Path_]:
+def _walk(obj: SourceObject, node: Any, path: Path_, above: set[Path_]) -> Iterator[Path_]:
     if (path and obj.is_accounted(path)) or node in (None, {}, []):
         return
-    has_accounted_below = any(done[: len(path)] == path and len(done) > len(path) for done in obj.accounted)
-    if path and not has_accounted_below:
+    if path and path not in above:
         yield path
         return
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _walk(obj, value, path + (key,))
+            yield from _walk(obj, value, path + (key,), above)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk(obj, value, path + (i,))
+            yield from _walk(obj, value, path + (i,), above)

@@ -75,32 +75,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     ctx = Context(settings, registry, model, ingress_classes=_ingress_classes(objects),
                   services=_index(objects, "Service"), config_maps=_index(objects, "ConfigMap"))
     owners = _claim(objects, active, ctx, options.provider)
-    failed_objs: list[SourceObject] = []
-
-    for plugin in active:
-        mine = [o for o in objects if owners.get(id(o)) is plugin]
-        if not mine:
-            continue
-        try:
-            conversion = plugin.convert(mine, ctx)
-        except Exception as exc:  # one plugin's bug must not take the run down or print a traceback
-            spec = registry["GM013"]
-            report.findings.append(Finding(spec.code, spec.severity, spec.outcome, Source(),
-                                           f"plugin {plugin.name} failed on {len(mine)} object(s): "
-                                           f"{type(exc).__name__}: {exc}"))
-            failed_objs.extend(mine)
-            continue
-        failed = {id(f.obj) for f in conversion.failed}
-        failed_objs.extend(f.obj for f in conversion.failed)
-        for item in conversion.failed:
-            report.input_errors.append(f"{item.obj.document.origin}: {item.obj.kind} {item.obj.namespace}/{item.obj.name}: {item.message}")
-        model.routes.extend(conversion.routes)
-        for obj in mine:
-            if id(obj) in failed:
-                continue
-            report.counts.converted += 1
-            for path in unaccounted(obj):
-                ctx.report("GM004", obj, path, f"{render_path(path)} not converted by plugin {plugin.name}")
+    failed_objs = _convert(active, objects, owners, ctx, report)
     report.counts.passthrough = sum(1 for o in objects if id(o) not in owners)
     report.input_errors.extend(ctx.input_errors)
 
@@ -115,6 +90,38 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
     failed = {f.document.origin for f in failed_objs}
     owned = {o.document.origin: owners[id(o)].name for o in objects if id(o) in owners and o.document.origin not in failed}
     return Result(out, report, loaded.documents, owned)
+
+
+def _convert(active: list[Any], objects: list[SourceObject], owners: dict[int, Any], ctx: Context,
+             report: Report) -> list[SourceObject]:
+    """Each plugin converts what it owns; returns the objects that could not be converted."""
+    failed_objs: list[SourceObject] = []
+    for plugin in active:
+        mine = [o for o in objects if owners.get(id(o)) is plugin]
+        if not mine:
+            continue
+        try:
+            conversion = plugin.convert(mine, ctx)
+        except Exception as exc:  # one plugin's bug must not take the run down or print a traceback
+            spec = ctx.registry["GM013"]
+            report.findings.append(Finding(spec.code, spec.severity, spec.outcome, Source(),
+                                           f"plugin {plugin.name} failed on {len(mine)} object(s): "
+                                           f"{type(exc).__name__}: {exc}"))
+            failed_objs.extend(mine)
+            continue
+        failed = {id(f.obj) for f in conversion.failed}
+        failed_objs.extend(f.obj for f in conversion.failed)
+        for item in conversion.failed:
+            report.input_errors.append(f"{item.obj.document.origin}: {item.obj.kind} {item.obj.namespace}/"
+                                       f"{item.obj.name}: {item.message}")
+        ctx.model.routes.extend(conversion.routes)
+        for obj in mine:
+            if id(obj) in failed:
+                continue
+            report.counts.converted += 1
+            for path in unaccounted(obj):
+                ctx.report("GM004", obj, path, f"{render_path(path)} not converted by plugin {plugin.name}")
+    return failed_objs
 
 
 def _ingress_classes(objects: list[SourceObject]) -> dict[str, IngressClassInfo]:

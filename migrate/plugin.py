@@ -35,6 +35,7 @@ Adding an optional attribute is a minor change; removing or changing one bumps
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -98,8 +99,9 @@ class SourceObject:
         self.accounted: set[Path_] = set()
         self._comment_paths: list[Path_] | None = None
 
-    @property
+    @functools.cached_property
     def annotations(self) -> dict[str, str]:
+        """The annotations as strings (read-only: the input is never changed)."""
         meta = self.data.get("metadata") or {}
         ann = meta.get("annotations") if isinstance(meta, dict) else None
         return {str(k): "" if v is None else str(v) for k, v in (ann or {}).items()} if isinstance(ann, dict) else {}
@@ -136,7 +138,9 @@ class SourceObject:
             self.accounted.add(tuple(path))
 
     def is_accounted(self, path: Path_) -> bool:
-        return any(path[: len(done)] == done for done in self.accounted)
+        """Whether ``path`` or one of its ancestors was accounted for (set lookups, not a scan)."""
+        accounted = self.accounted
+        return any(path[:n] in accounted for n in range(len(path) + 1))
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class NginxConverter(IngressConverter):
         self.tls_wildcards: list[str] = []
         self._view: IngressView | None = None
         self._views: dict[int, IngressView] = {}
+        self._names: dict[int, dict[str, str]] = {}
         #: how each regex-mode path was read, by (id(obj), path), for rewrite-target
         self.forms: dict[tuple[int, tuple], paths.RegexForm] = {}
         self.told_host_regex: set[int] = set()
@@ -91,7 +92,12 @@ class NginxConverter(IngressConverter):
         return view if view is not None else super().view_of(obj)
 
     def names(self, obj: SourceObject) -> dict[str, str]:
-        return {k[len(self.prefix):]: v for k, v in obj.annotations.items() if k.startswith(self.prefix)}
+        """This dialect's annotations of ``obj`` without the prefix (computed once per object)."""
+        cached = self._names.get(id(obj))
+        if cached is None:
+            cached = self._names[id(obj)] = {k[len(self.prefix):]: v for k, v in obj.annotations.items()
+                                             if k.startswith(self.prefix)}
+        return cached
 
     def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
         self._view = view
