@@ -63,7 +63,7 @@ from migrate.semantics.matching import (
     path_of,
     selector_matches,
 )
-from migrate.semantics.request import Outcome, Request
+from migrate.semantics.request import Outcome, Request, creation_time
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
@@ -105,16 +105,6 @@ class Route:
     @property
     def ident(self) -> str:
         return f"{self.namespace}/{self.name}"
-
-
-def _created(obj: dict[str, Any]) -> datetime | None:
-    stamp = _meta(obj).get("creationTimestamp")
-    if isinstance(stamp, datetime):
-        return stamp
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else None
-    except ValueError:
-        return None
 
 
 def _route_accepted(route: Route) -> bool:
@@ -163,7 +153,7 @@ class _Objects:
                 rules = spec.get("rules")
                 if rules is None and kind == "HTTPRoute":  # the CRD default: match all, no backends (500)
                     rules = [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}]
-                route = Route(kind, ns, name, _created(obj), list(spec.get("hostnames") or []),
+                route = Route(kind, ns, name, creation_time(obj), list(spec.get("hostnames") or []),
                               list(spec.get("parentRefs") or []), list(rules or []))
                 if _route_accepted(route):
                     self.routes.append(route)

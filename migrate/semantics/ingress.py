@@ -44,7 +44,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from migrate.plugins.ingress.parse import BackendSpec, IngressView, InvalidIngress, PathSpec, parse_ingress
@@ -69,16 +68,6 @@ def host_matches(pattern: str, host: str) -> bool:
         label, dot, rest = host.partition(".")
         return bool(label) and bool(dot) and rest == pattern[2:]
     return pattern == host
-
-
-def creation_time(obj: dict[str, Any]) -> datetime | None:
-    stamp = (obj.get("metadata") or {}).get("creationTimestamp")
-    if isinstance(stamp, datetime):
-        return stamp
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else None
-    except ValueError:
-        return None
 
 
 @dataclass

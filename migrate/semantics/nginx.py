@@ -116,7 +116,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from migrate.plugins.ingress.parse import BackendSpec
-from migrate.semantics.ingress import IngressObject, IngressSimulator, creation_time
+from migrate.semantics.ingress import IngressObject, IngressSimulator
+from migrate.semantics.request import creation_time
 from migrate.semantics.request import Outcome, Request, strip_port
 
 DEFAULT_PREFIX = "nginx.ingress.kubernetes.io/"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
+from typing import Any
 
 #: Pseudo-backend carrying the weight of invalid backendRefs when only part of a
 #: rule's traffic fails: ``(("<500>", 1), ("ns/web:80", 1))`` means half the
@@ -210,3 +212,13 @@ def backend_headers(request: Request, outcome: Outcome) -> dict[str, str]:
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     return headers
 
+
+def creation_time(obj: dict[str, Any]) -> datetime | None:
+    """metadata.creationTimestamp as a datetime (both simulators order by it), or None."""
+    stamp = (obj.get("metadata") or {}).get("creationTimestamp")
+    if isinstance(stamp, datetime):
+        return stamp
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from migrate.findings import spec
 from migrate.plugins.ingress_nginx.handle import Handle
-from migrate.plugins.ingress_nginx.misc import go_bool, ignored_by_passthrough, serving_routes
+from migrate.plugins.ingress_nginx.misc import ignored_by_passthrough, serving_routes
 
 FINDINGS = (
     spec("NGX240", "warning", "not-converted", "Sticky sessions (affinity: cookie) not carried over",
@@ -71,4 +71,4 @@ def _validate(h: Handle, name: str) -> None:
     elif name in _NUMBERS:
         h.number(name, 0, low=0)
     elif name in _FLAGS:
-        go_bool(h, name, False)
+        h.flag(name, False)

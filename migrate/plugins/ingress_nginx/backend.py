@@ -19,7 +19,7 @@ from migrate.ir import (
 )
 from migrate.plugins.ingress_nginx.handle import Handle
 from migrate.plugins.ingress_nginx.misc import (
-    PRECISE_HOSTNAME, example_host, example_url, go_bool, ignored_by_passthrough, is_redirect, live_routes,
+    PRECISE_HOSTNAME, example_host, example_url, ignored_by_passthrough, is_redirect, live_routes,
     moot_under_redirect, on_off, proxied_rules, split_list,
 )
 
@@ -457,7 +457,7 @@ def custom_errors(h: Handle, names: list[str]) -> None:
             h.explain(name, f"responses {', '.join(codes)} from the backend now reach clients unchanged instead of "
                             "being replaced by the default backend's page.")
         elif name == "disable-proxy-intercept-errors":
-            if go_bool(h, name, False):
+            if h.flag(name, False):
                 h.report("NGX200", name, "true: the Gateway passes backend error responses through, as nginx did "
                                          "with this set.")
             elif not h.is_accounted(name):

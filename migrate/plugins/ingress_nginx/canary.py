@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from migrate.findings import spec
-from migrate.ir import Backend, HeaderMatch, Match, Rule
+from migrate.ir import Backend, HeaderMatch, Rule
 from migrate.plugin import Conversion, Failed, SourceObject
 from migrate.plugins.ingress.parse import IngressView, InvalidIngress, parse_ingress
 from migrate.plugins.ingress_nginx.handle import TRUE, Handle

@@ -14,7 +14,7 @@ from migrate.findings import spec
 from migrate.ir import Cors
 from migrate.plugins.ingress_nginx.handle import Handle
 from migrate.plugins.ingress_nginx.misc import (
-    go_bool, ignored_by_passthrough, moot_under_redirect, proxied_rules, split_list, url_redirect,
+    ignored_by_passthrough, moot_under_redirect, proxied_rules, split_list, url_redirect,
 )
 
 FINDINGS = (
@@ -59,7 +59,7 @@ def cors(h: Handle, names: list[str]) -> None:
         return
     if ignored_by_passthrough(h, names):
         return
-    on = go_bool(h, SWITCH, False)
+    on = h.flag(SWITCH, False)
     if not on:
         for name in names:
             if h.is_accounted(name):
@@ -75,7 +75,7 @@ def cors(h: Handle, names: list[str]) -> None:
     methods = _methods(h, notes)
     headers = _headers(h, "cors-allow-headers", DEFAULT_HEADERS, _HEADERS_RE)
     expose = _headers(h, "cors-expose-headers", "", _EXPOSE_RE)
-    credentials = go_bool(h, "cors-allow-credentials", True)
+    credentials = h.flag("cors-allow-credentials", True)
     max_age = _max_age(h, notes)
     filter_ = Cors(tuple(origins), tuple(methods), tuple(headers), tuple(expose), credentials, max_age)
     rules, grpc = 0, set()

@@ -15,7 +15,7 @@ from migrate.findings import spec
 from migrate.ir import Backend, Listener, Origin, PathMatch, Redirect, Route, Rule
 from migrate.names import host_slug
 from migrate.plugins.ingress.convert import MAX_LISTENERS
-from migrate.plugins.ingress_nginx.handle import Handle
+from migrate.plugins.ingress_nginx.handle import TRUE, Handle
 
 FINDINGS = (
     spec("NGX340", "info", "converted", "server-alias host names added to the route",
@@ -40,20 +40,6 @@ PRECISE_HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 HOSTNAME = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
 
 #: what Go's strconv.ParseBool accepts: ingress-nginx's GetBoolAnnotation reads booleans with it
-GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-
-
-def go_bool(h: Handle, name: str, default: bool) -> bool:
-    """A boolean annotation as ingress-nginx reads it; anything else is an input error."""
-    value = h.get(name)
-    if value is None:
-        return default
-    if value in GO_TRUE:
-        return True
-    if value in GO_FALSE:
-        return False
-    return h.invalid(name, value, "true or false", default)
 
 
 def on_off(h: Handle, name: str, default: str) -> str:
@@ -114,7 +100,7 @@ def is_redirect(rule: Rule) -> bool:
 def passthrough_on(h: Handle) -> bool:
     """ssl-passthrough as ingress-nginx reads it (GetBoolAnnotation), without reporting a bad value."""
     value = h.get("ssl-passthrough")
-    return value is not None and value in GO_TRUE
+    return value is not None and value in TRUE
 
 
 def root_backend(h: Handle, route: Route) -> Backend | None:

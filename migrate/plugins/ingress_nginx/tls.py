@@ -14,7 +14,7 @@ from migrate.names import host_slug
 from migrate.plugins.ingress.convert import MAX_LISTENERS
 from migrate.plugins.ingress_nginx.handle import FALSE, Handle
 from migrate.plugins.ingress_nginx.misc import (
-    go_bool, ignored_by_passthrough, is_redirect, passthrough_routes, root_backend,
+    ignored_by_passthrough, is_redirect, passthrough_routes, root_backend,
 )
 
 FINDINGS = (
@@ -48,7 +48,7 @@ TLS_PORT = 443
 
 def ssl_passthrough(h: Handle, names: list[str]) -> None:
     for name in names:
-        if not go_bool(h, name, False):
+        if not h.flag(name, False):
             if not h.is_accounted(name):
                 h.report("NGX222", name, "false: TLS is terminated by the Gateway, as it was by nginx; nothing to "
                                          "convert.")
