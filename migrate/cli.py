@@ -301,5 +301,38 @@ def plugins_list() -> None:
         click.echo(f"{code}: {message}", err=True)
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Write the package into DIR/NAME.")
+def plugins_new(name, directory) -> None:
+    """Write a new plugin package gateway-migrate-NAME (see docs/plugins.md)."""
+    from migrate.sdk.scaffold import ScaffoldError, scaffold
+
+    try:
+        dest = scaffold(name, directory)
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"wrote {dest}; review fixtures/{name}/*/expected.yaml, then: pip install -e {dest}")
+
+
+@plugins.command("test")
+@click.argument("path")
+@click.option("--regen", is_flag=True, help="First rewrite every fixture's expectations (then review them!).")
+def plugins_test(path, regen) -> None:
+    """Run the contract test kit on a plugin package directory or an installed plugin name."""
+    from migrate.sdk.contract import run_checks, write_cases
+
+    if regen:
+        write_cases(path)
+    results = run_checks(path)
+    for name, ok, detail in results:
+        click.echo(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
+    failed = sum(not ok for _, ok, _ in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

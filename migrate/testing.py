@@ -24,7 +24,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -81,8 +81,9 @@ def options_for(case_dir: Path) -> Options:
     return Options((str(case_dir / "input.yaml"),), Settings(**settings), provider)
 
 
-def run_case(case_dir: Path) -> Result:
-    return run(options_for(case_dir))
+def run_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> Result:
+    """Convert the case as the CLI would; ``plugins`` replaces the installed ones (plugin authors' kit)."""
+    return run(options_for(case_dir), plugins=plugins)
 
 
 def findings_of(result: Result, case_dir: Path) -> dict:
@@ -112,9 +113,9 @@ def output_of(result: Result) -> str:
     return render(result.objects, "yaml") if result.objects else ""
 
 
-def check_case(case_dir: Path) -> list[str]:
+def check_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> list[str]:
     """Differences between what the case expects and what conversion gives ([] = pass)."""
-    result = run_case(case_dir)
+    result = run_case(case_dir, plugins)
     problems = []
     expected_out = (case_dir / "expected.yaml").read_text()
     actual_out = output_of(result)
@@ -144,9 +145,9 @@ def check_case(case_dir: Path) -> list[str]:
     return problems
 
 
-def write_case(case_dir: Path) -> None:
+def write_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> None:
     """Regenerate expected.yaml and findings.yaml; review the diff before committing."""
-    result = run_case(case_dir)
+    result = run_case(case_dir, plugins)
     (case_dir / "expected.yaml").write_text(output_of(result))
     (case_dir / "findings.yaml").write_text(yaml.safe_dump(findings_of(result, case_dir), sort_keys=False, width=200))
     (case_dir / "semantic.yaml").write_text(yaml.safe_dump(semantic_of(result, case_dir), sort_keys=False, width=200))
