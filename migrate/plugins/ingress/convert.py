@@ -20,6 +20,7 @@ from migrate.plugins.ingress.parse import BackendSpec, IngressView, InvalidIngre
 Path_ = tuple[Any, ...]
 
 MAX_LISTENERS = 64
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: characters Gateway API allows in Exact/PathPrefix values (from the CRD pattern)
 _GATEWAY_PATH = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
 _BAD_SEGMENTS = ("//", "/./", "/../", "%2f", "%2F", "#")
@@ -112,7 +113,11 @@ class IngressConverter:
     def report_other_annotations(self, obj: SourceObject) -> None:
         for key in obj.annotations:
             path = ("metadata", "annotations", key)
-            if not obj.is_accounted(path):
+            if obj.is_accounted(path):
+                continue
+            if key == LAST_APPLIED:
+                self.ctx.report("ING013", obj, path, "kubectl's record of the old object, not carried over")
+            else:
                 self.ctx.report("ING009", obj, path, f"annotation {key} not converted")
 
     # -- gateway and listeners ------------------------------------------------

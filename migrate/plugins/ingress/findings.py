@@ -39,6 +39,9 @@ FINDINGS = (
     spec("ING011", "info", "converted", "Legacy Ingress API version",
          "extensions/v1beta1 and networking.k8s.io/v1beta1 were removed in Kubernetes 1.22; the object was "
          "read with their field names (serviceName, servicePort, backend)."),
+    spec("ING013", "info", "not-converted", "kubectl's last-applied record not carried over",
+         "kubectl.kubernetes.io/last-applied-configuration is kubectl's copy of the Ingress as last applied; it "
+         "describes the old object, and `kubectl apply` writes a new one for the Gateway API objects."),
     spec("ING012", "info", "not-converted", "Rule without paths",
          "A rule with a host and no http paths routes nothing by itself; no route rule is made for it."),
 )
