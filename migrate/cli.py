@@ -77,6 +77,15 @@ def _options(inputs, provider, gateway, gateway_namespace, gateway_name, gateway
     return Options(tuple(inputs), settings, provider, limits=Limits(max_file_bytes=max_file_size * 1024 * 1024))
 
 
+def options_from_args(args: list[str]) -> Options:
+    """The Options ``gateway-migrate convert ARGS`` runs with, parsed by the command itself
+    (the fixture kit reads each case's ``args`` file through this)."""
+    params = convert.make_context("convert", list(args)).params
+    names = ("provider", "gateway", "gateway_namespace", "gateway_name", "gateway_class", "default_namespace",
+             "allow_security_downgrade", "max_file_size")
+    return _options(params["inputs"], **{name: params[name] for name in names})
+
+
 def _run(options: Options):
     try:
         return run(options, stdin=sys.stdin.buffer if "-" in options.inputs else None)

@@ -71,11 +71,10 @@ def plan(result: Result, *, root: Path, keep_source: bool = False, gateway_file:
         by_doc[key] = []  # its products are in the repo already: do not write them twice
 
     def rewritten(doc: Document) -> bool:
-        key = _key(doc.origin.file, doc.line_of(()))
         if doc.origin not in result.owners:
             return False
-        # with --keep-source the Ingress stays; only Ingresses not yet converted get products beside them
-        return key not in already and bool(by_doc.get(key)) if keep_source else True
+        # with --keep-source the Ingress stays: only one with products still to write changes its file
+        return not keep_source or bool(by_doc.get(_key(doc.origin.file, doc.line_of(()))))
 
     converted = [d for d in result.documents if rewritten(d)]
     plans: list[FilePlan] = []
@@ -87,16 +86,17 @@ def plan(result: Result, *, root: Path, keep_source: bool = False, gateway_file:
     plans.extend(_shared_files([i for i in shared if i.key not in existing or i.obj["kind"] == "Gateway"], root,
                                gateway_file))
     plans.extend(_kustomizations(plans, root))
-    return [p for p in plans if _inside(p.path, root)]
+    for item in plans:
+        _check_inside(item.path, root)
+    return plans
 
 
-def _inside(path: Path, root: Path) -> bool:
+def _check_inside(path: Path, root: Path) -> None:
     """Never write outside the target, not even through a symlink."""
     real_root = root.resolve()
     real = path.resolve()
     if real_root not in real.parents and real != real_root:
         raise ValueError(f"refusing to write {path}: it resolves outside {root}")
-    return True
 
 
 def _kustomizations(plans: list[FilePlan], root: Path) -> list[FilePlan]:

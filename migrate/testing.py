@@ -29,7 +29,6 @@ from typing import Any, Sequence
 import yaml
 
 from migrate.engine import Options, Result, run
-from migrate.plugin import Settings
 from migrate.write import render
 
 
@@ -53,32 +52,12 @@ def discover_cases(root: Path) -> list[Case]:
 
 
 def options_for(case_dir: Path) -> Options:
-    """The Options that ``convert input.yaml <args>`` builds (a subset of the CLI flags)."""
+    """The Options that ``gateway-migrate convert input.yaml <args>`` builds: the command parses them."""
+    from migrate.cli import options_from_args
+
     args_file = case_dir / "args"
     args = shlex.split(args_file.read_text()) if args_file.exists() else []
-    settings: dict[str, Any] = {}
-    provider = None
-    flags = {"--gateway-namespace": "gateway_namespace", "--gateway-name": "gateway_name",
-             "--gateway-class": "gateway_class", "--namespace": "default_namespace", "-n": "default_namespace"}
-    i = 0
-    while i < len(args):
-        flag = args[i]
-        if flag == "--allow-security-downgrade":
-            settings["allow_security_downgrade"] = True
-        elif flag == "--gateway":
-            ns, name = args[i + 1].split("/")
-            settings["existing_gateway"] = (ns, name)
-            i += 1
-        elif flag == "--provider":
-            provider = args[i + 1]
-            i += 1
-        elif flag in flags:
-            settings[flags[flag]] = args[i + 1]
-            i += 1
-        else:
-            raise ValueError(f"{case_dir / 'args'}: flag {flag} not supported by the test kit")
-        i += 1
-    return Options((str(case_dir / "input.yaml"),), Settings(**settings), provider)
+    return options_from_args([*args, str(case_dir / "input.yaml")])
 
 
 def run_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> Result:

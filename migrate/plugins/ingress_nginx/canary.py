@@ -57,7 +57,8 @@ def is_canary(conv: "NginxConverter", obj: SourceObject) -> bool:
 def merge_canary(h: Handle, names: list[str]) -> None:
     """Called for a main (non-canary) Ingress carrying canary settings: they do nothing there."""
     for name in names:
-        h.flag(name, False) if name == "canary" else None
+        if name == "canary":
+            h.flag(name, False)  # a malformed value is still an input error
         h.report("NGX145", name, "no effect on an Ingress that is not canary: \"true\"")
 
 

@@ -16,6 +16,7 @@ from migrate.ir import Backend, Listener, Origin, PathMatch, Redirect, Route, Ru
 from migrate.names import host_slug
 from migrate.plugins.ingress.convert import MAX_LISTENERS
 from migrate.plugins.ingress_nginx.handle import TRUE, Handle
+from migrate.plugins.ingress_nginx.redirects import MOOT_UNDER_REDIRECT
 
 FINDINGS = (
     spec("NGX340", "info", "converted", "server-alias host names added to the route",
@@ -163,10 +164,7 @@ def moot_under_redirect(h: Handle, names: list[str]) -> list[str]:
     """The names left to handle: under a URL redirect the redirects handler reports the ones it names as moot."""
     if url_redirect(h) is None:
         return names
-    from migrate.plugins.ingress_nginx import redirects
-
-    moot = getattr(redirects, "MOOT_UNDER_REDIRECT", ())
-    return [name for name in names if name not in moot]
+    return [name for name in names if name not in MOOT_UNDER_REDIRECT]
 
 
 def ignored_by_passthrough(h: Handle, names: Iterable[str]) -> bool:
