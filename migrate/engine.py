@@ -44,6 +44,8 @@ class Result:
     documents: list[Document] = field(default_factory=list)
     #: which plugin converted each document (by origin); absent: passed through or failed
     owners: dict = field(default_factory=dict)
+    #: the plugins that ran, by name (the semantic diff asks them for their simulators)
+    plugins: dict = field(default_factory=dict)
 
 
 def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[Any] | None = None,
@@ -89,7 +91,7 @@ def run(options: Options, *, stdin: BinaryIO | None = None, plugins: Sequence[An
         report.counts.emitted[item.obj["kind"]] += 1
     failed = {f.document.origin for f in failed_objs}
     owned = {o.document.origin: owners[id(o)].name for o in objects if id(o) in owners and o.document.origin not in failed}
-    return Result(out, report, loaded.documents, owned)
+    return Result(out, report, loaded.documents, owned, {p.name: p for p in active})
 
 
 def _convert(active: list[Any], objects: list[SourceObject], owners: dict[int, Any], ctx: Context,

@@ -1,9 +1,12 @@
-"""Declarative annotation tables: ``mappings/<controller>.yaml``.
+"""Declarative dialect tables: ``mappings/<controller>.yaml``.
 
 A table lists every annotation a controller accepts (aliases included) with its scope,
 risk, default, Gateway API equivalent and support level, whether it is an access
 control, the plugin function that handles it, and a note for the user; plus legacy
-names the controller no longer reads. The format is ``schemas/mapping-table.schema.json``.
+names the controller no longer reads; plus, for a dialect with its own CRDs, every
+field of each kind (``kinds``), with the same facts. The format is
+``schemas/mapping-table.schema.json``; tests/test_vendor_coverage.py checks that each
+entry has a handler and a fixture.
 
     table = load_table("ingress-nginx")
     entry = table.lookup("whitelist-source-range")   # the alias entry; entry.alias_of names the canonical key
@@ -12,7 +15,7 @@ names the controller no longer reads. The format is ``schemas/mapping-table.sche
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Union
@@ -25,7 +28,7 @@ from migrate.resources import data_dir
 SCHEMA_FILE = "mapping-table.schema.json"
 
 FAMILIES = ("paths", "redirects", "tls", "backend", "canary", "affinity", "timeouts", "headers",
-            "cors", "auth", "ratelimit", "snippets", "mirror", "misc")
+            "cors", "auth", "ratelimit", "snippets", "mirror", "misc", "routing", "retries", "observability")
 SUPPORT_LEVELS = ("core", "extended", "experimental", "target-specific", "none")
 
 
@@ -66,12 +69,34 @@ class LegacyKey:
 
 
 @dataclass(frozen=True)
+class FieldMapping:
+    """One field of a vendor CRD kind, by path (``spec.http[].match[].uri``: ``[]`` = every item)."""
+
+    path: str
+    gateway_api: str
+    support: str              # see SUPPORT_LEVELS
+    handler: str              # "<module>.<function>"
+    security: bool
+    note: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class KindTable:
+    kind: str
+    group: str
+    versions: tuple[str, ...]
+    fields: dict[str, FieldMapping]
+
+
+@dataclass(frozen=True)
 class MappingTable:
     controller: str
     prefix: str
     source: str
     annotations: dict[str, Mapping]
     legacy: dict[str, LegacyKey]
+    kinds: dict[str, KindTable] = field(default_factory=dict)
 
     @property
     def aliases(self) -> dict[str, tuple[str, ...]]:
@@ -91,6 +116,24 @@ class MappingTable:
         if name.startswith(self.prefix):
             name = name[len(self.prefix):]
         return self.annotations.get(name) or self.legacy.get(name)
+
+
+def generic_path(path: tuple[Any, ...]) -> str:
+    """``("spec", "http", 0, "match", 1, "uri")`` -> ``spec.http[].match[].uri``, the key of ``kinds.*.fields``."""
+    out = ""
+    for part in path:
+        out += "[]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def covering(fields: dict[str, Any], path: str) -> str | None:
+    """The entry of ``fields`` that covers ``path``: the path itself or its nearest listed ancestor."""
+    while path:
+        if path in fields:
+            return path
+        cut = max(path.rfind("."), path.rfind("[]"))
+        path = path[:cut] if cut > 0 else ""
+    return None
 
 
 def mappings_dir() -> Path:
@@ -125,7 +168,9 @@ def validate_table(data: Any) -> list[str]:
     problems = [f"{_where(e.absolute_path)}: {e.message}" for e in errors]
     if problems:
         return problems
-    annotations = data["annotations"]
+    annotations = data.get("annotations") or {}
+    if annotations and not data.get("prefix"):
+        problems.append("prefix: required when the table lists annotations")
     for name, entry in annotations.items():
         target = entry["alias_of"]
         if target is None:
@@ -150,10 +195,13 @@ def table_from_data(data: Any, *, origin: str = "<data>") -> MappingTable:
     problems = validate_table(data)
     if problems:
         raise MappingTableError(f"{origin} is not a valid mapping table:\n  " + "\n  ".join(problems))
-    annotations = {name: Mapping(name=name, **entry) for name, entry in data["annotations"].items()}
+    annotations = {name: Mapping(name=name, **entry) for name, entry in (data.get("annotations") or {}).items()}
     legacy = {name: LegacyKey(name=name, **entry) for name, entry in (data.get("legacy") or {}).items()}
-    return MappingTable(controller=data["controller"], prefix=data["prefix"], source=data["source"],
-                        annotations=annotations, legacy=legacy)
+    kinds = {kind: KindTable(kind, entry["group"], tuple(entry["versions"]),
+                             {path: FieldMapping(path=path, **f) for path, f in entry["fields"].items()})
+             for kind, entry in (data.get("kinds") or {}).items()}
+    return MappingTable(controller=data["controller"], prefix=data.get("prefix") or "", source=data["source"],
+                        annotations=annotations, legacy=legacy, kinds=kinds)
 
 
 def load_table(controller: str) -> MappingTable:

@@ -20,7 +20,11 @@ A plugin is any object with:
 ``findings() -> Sequence[FindingSpec]``
     Every finding code the plugin may emit, declared once.
 
-Optional: ``fallback: bool`` (default False), ``description: str``, and
+Optional: ``fallback: bool`` (default False), ``description: str``,
+``simulator(objects: list[dict]) -> migrate.semantics.SourceSimulator``: the source
+controller's half of the semantic diff, given the plugin's objects plus the input's
+Services, IngressClasses and ConfigMaps (without it the plugin's objects are counted
+as unsimulated), and
 ``cluster_kinds: Sequence[tuple[str, str, str, bool]]`` (default empty): the vendor
 kinds, as (group, version, plural, namespaced), that ``convert --from-cluster`` should
 list for this plugin besides Ingresses, IngressClasses, Services and ConfigMaps, e.g.
@@ -44,6 +48,16 @@ from migrate.ir import Model, Route
 from migrate.load import Document
 
 API_VERSION = 1
+
+#: The modules a plugin may import from gateway-migrate: what it may rely on across minor
+#: releases (the contract kit's "public API only" check holds every plugin to it, the
+#: built-in dialect plugins included). Everything else is internal and may change.
+PUBLIC_API = (
+    "migrate.plugin", "migrate.findings", "migrate.ir", "migrate.mapping_table", "migrate.names",
+    "migrate.hostnames", "migrate.regex_sample", "migrate.testing",
+    "migrate.plugins.ingress", "migrate.plugins.ingress.convert", "migrate.plugins.ingress.parse",
+    "migrate.semantics", "migrate.semantics.request", "migrate.semantics.ingress", "migrate.semantics.gateway",
+)
 
 Path_ = tuple[Any, ...]
 

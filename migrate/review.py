@@ -57,7 +57,7 @@ def review(result: Result, source: Path, *, converted: Path | None = None, again
     sources = [d.data for d in result.documents]
     plugin_of = {id(d.data): result.owners[d.origin] for d in result.documents if d.origin in result.owners}
     made_from = {f"{o.obj['kind']} {o.key[1]}/{o.key[2]}": o.source.object for o in result.objects if o.source}
-    semantic = semantic_diff(sources, plugin_of, objects, result.report.findings, made_from)
+    semantic = semantic_diff(sources, plugin_of, objects, result.report.findings, made_from, plugins=result.plugins)
     textual = ""
     if textual and converted is None and str(source) != "-":
         root = source if source.is_dir() else source.parent

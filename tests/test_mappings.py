@@ -96,7 +96,7 @@ def _broken(mutate) -> list[str]:
 
 @pytest.mark.parametrize("mutate, fragment", [
     (lambda d: d["annotations"]["use-regex"].update(support="maybe"), "annotations.use-regex.support"),
-    (lambda d: d["annotations"]["use-regex"].update(family="routing"), "annotations.use-regex.family"),
+    (lambda d: d["annotations"]["use-regex"].update(family="sorcery"), "annotations.use-regex.family"),
     (lambda d: d["annotations"]["use-regex"].update(handler="paths.UseRegex"), "annotations.use-regex.handler"),
     (lambda d: d["annotations"]["use-regex"].update(handler="paths"), "annotations.use-regex.handler"),
     (lambda d: d["annotations"]["use-regex"].update(extra=1), "annotations.use-regex"),
@@ -108,7 +108,13 @@ def _broken(mutate) -> list[str]:
     (lambda d: d["annotations"]["use-regex"].update(risk="severe"), "annotations.use-regex.risk"),
     (lambda d: d["legacy"]["grpc-backend"].update(family="backend"), "legacy.grpc-backend"),
     (lambda d: d.update(owner="me"), "<table>"),
-    (lambda d: d.pop("prefix"), "<table>"),
+    (lambda d: d.pop("prefix"), "prefix: required"),
+    (lambda d: d.update(kinds={"Proxy": {"group": "x.io", "versions": ["v1"], "fields": {}}}), "kinds.Proxy.fields"),
+    (lambda d: d.update(kinds={"Proxy": {"group": "x.io", "versions": ["v1"], "fields": {"spec.a[0]": {}}}}),
+     "kinds.Proxy.fields"),
+    (lambda d: d.update(kinds={"Proxy": {"group": "x.io", "versions": ["v1"], "fields": {"spec.a[]": {
+        "gateway_api": "x", "support": "core", "handler": "m.f", "security": False, "note": "short"}}}}),
+     "kinds.Proxy.fields.spec.a[].note"),
     (lambda d: d["annotations"].update({"Bad_Name": d["annotations"]["use-regex"]}), "annotations"),
     (lambda d: d["annotations"]["whitelist-source-range"].update(alias_of="nope"), "whitelist-source-range.alias_of"),
     (lambda d: d["annotations"]["limit-whitelist"].update(alias_of="whitelist-source-range"), "is itself an alias"),

@@ -99,7 +99,7 @@ def test_scaffold_installs_is_discovered_and_passes(venv, demo, tmp_path):
     assert tested.returncode == 0, tested.stdout + tested.stderr
     lines = tested.stdout.splitlines()
     assert lines[0] == "PASS loads: entry point demo = gm_demo:DemoPlugin (installed)"
-    assert lines[-1] == "9 passed, 0 failed" and all(line.startswith("PASS ") for line in lines[:-1])
+    assert lines[-1] == "10 passed, 0 failed" and all(line.startswith("PASS ") for line in lines[:-1])
     # and the installed name works as PATH too (fixtures found beside the module only in a checkout)
     by_name = run([str(venv), "-m", "migrate", "plugins", "test", "demo"], tmp_path)
     assert "PASS loads: entry point demo" in by_name.stdout
@@ -193,3 +193,15 @@ def test_a_plugin_using_core_codes_fails():
 
     name, ok, detail = contract.check_findings(contract.Target("bad", plugin=Bad()))
     assert (name, ok) == ("finding codes", False) and "GM900" in detail
+
+
+def test_public_api_check_names_internal_imports(tmp_path, monkeypatch):
+    from migrate.sdk.contract import public_api_problems
+
+    pkg = tmp_path / "gm_leaky"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from migrate.plugin import API_VERSION\nfrom gm_leaky import rules\n")
+    (pkg / "rules.py").write_text("import os\nfrom migrate.engine import run\nimport migrate.emit.objects\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert public_api_problems("gm_leaky") == ["rules.py:2: imports migrate.engine",
+                                               "rules.py:3: imports migrate.emit.objects"]

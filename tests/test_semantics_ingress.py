@@ -14,7 +14,7 @@ from migrate.findings import CORE_FINDINGS
 from migrate.plugins.ingress.findings import FINDINGS as INGRESS_FINDINGS
 from migrate.semantics import GatewaySimulator, Outcome, Request
 from migrate.semantics.ingress import IngressSimulator, host_matches, simulator_for
-from migrate.semantics.nginx import NginxSimulator, mirror_ref
+from migrate.plugins.ingress_nginx.simulator import NginxSimulator, mirror_ref
 
 P = "nginx.ingress.kubernetes.io/"
 TLS = [{"hosts": ["h.example.com"], "secretName": "cert"}]
@@ -220,11 +220,15 @@ def test_core_legacy_api_versions_and_invalid_ingresses():
     assert [name for name, _ in sim.skipped] == ["default/broken"]
 
 
-def test_simulator_for():
+def test_simulator_for_asks_the_plugin():
+    from migrate.plugins.ingress import IngressPlugin
+    from migrate.plugins.ingress_nginx import IngressNginxPlugin
+
     objects = [ingress("a", rule("h.example.com", path("/", "web")))]
-    assert type(simulator_for("ingress", objects)) is IngressSimulator
-    assert type(simulator_for("ingress-nginx", objects)) is NginxSimulator
-    assert simulator_for("traefik", objects) is None
+    assert type(simulator_for(IngressPlugin(), objects)) is IngressSimulator
+    assert type(simulator_for(IngressNginxPlugin(), objects)) is NginxSimulator
+    assert simulator_for(object(), objects) is None  # a plugin without one: unsimulated
+    assert simulator_for(None, objects) is None
 
 
 # -- nginx: servers and locations -----------------------------------------------------------

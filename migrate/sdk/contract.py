@@ -26,7 +26,7 @@ from migrate.plugin import API_VERSION
 Check = tuple[str, bool, str]
 
 REQUIRED = ("name", "api_version", "claims", "convert", "findings")
-OPTIONAL = ("fallback", "description", "cluster_kinds")
+OPTIONAL = ("fallback", "description", "cluster_kinds", "simulator")
 CORE_PREFIX = "GM"
 _CODE = re.compile(r"^([A-Z]+)([0-9]+)$")
 
@@ -294,6 +294,40 @@ def _handler_problems(package: str, dotted: str) -> list[str]:
     return [] if callable(target) else [f"handler {dotted}: no function {function} in {package}.{module}"]
 
 
+def _imported_modules(path: Path) -> list[tuple[int, str]]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def public_api_problems(package: str) -> list[str]:
+    """Imports of gateway-migrate modules outside ``migrate.plugin.PUBLIC_API`` in ``package``'s files."""
+    from migrate.plugin import PUBLIC_API
+
+    problems = []
+    own = package.split(".")
+    for directory in getattr(importlib.import_module(package), "__path__", []):
+        for path in sorted(Path(directory).rglob("*.py")):
+            for line, module in _imported_modules(path):
+                parts = module.split(".")
+                if parts[0] != "migrate" or parts[:len(own)] == own or module in PUBLIC_API:
+                    continue
+                problems.append(f"{path.name}:{line}: imports {module}")
+    return problems
+
+
+def check_public_api(t: Target) -> Check:
+    """The plugin imports only the public API (migrate.plugin.PUBLIC_API) of gateway-migrate."""
+    problems = public_api_problems(_package_of(t.plugin))
+    return ("public API only", not problems, "\n  ".join(problems) or "imports only migrate.plugin.PUBLIC_API")
+
+
 def plugin_prefix(t: Target) -> str | None:
     """The annotation prefix the plugin declares: its mapping table's, else ``annotation_prefix``."""
     for path in _tables(t):
@@ -330,8 +364,8 @@ def check_nothing_vanishes(t: Target) -> Check:
     return ("no annotation vanishes", not lost, "\n  ".join(lost) or f"prefix {prefix}, {len(cases)} case(s)")
 
 
-CHECKS = (check_members, check_api_version, check_no_undeclared_members, check_findings, check_mapping_table,
-          check_fixtures, check_output_valid, check_nothing_vanishes)
+CHECKS = (check_members, check_api_version, check_no_undeclared_members, check_findings, check_public_api,
+          check_mapping_table, check_fixtures, check_output_valid, check_nothing_vanishes)
 
 
 def run_checks(spec: str) -> list[Check]:

@@ -5,7 +5,7 @@ the source object that explain it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from migrate.findings import Finding
 from migrate.semantics.gateway import GatewaySimulator
@@ -58,15 +58,19 @@ def _object_of(outcome: Outcome, made_from: Mapping[str, str]) -> str:
     parts = outcome.rule.split()
     if len(parts) < 2:
         return ""
-    if parts[0] == "Ingress":
-        return f"{parts[0]}/{parts[1]}"
-    return made_from.get(f"{parts[0]} {parts[1]}", "")
+    made = made_from.get(f"{parts[0]} {parts[1]}")
+    if made is not None:
+        return made
+    # a source object's own rule ("VirtualService shop/web http[0]"); converted kinds not made by us: unknown
+    return "" if parts[0].endswith("Route") else f"{parts[0]}/{parts[1]}"
 
 
 def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converted: Iterable[dict],
-                  findings: Iterable[Finding] = (), made_from: Mapping[str, str] | None = None) -> SemanticDiff:
+                  findings: Iterable[Finding] = (), made_from: Mapping[str, str] | None = None, *,
+                  plugins: Mapping[str, Any]) -> SemanticDiff:
     """Compare ``source`` (all input objects; ``plugin_of`` maps id(obj) of claimed ones to
-    their plugin) with ``converted`` (Gateway API objects); ``made_from`` maps
+    their plugin's name, ``plugins`` names to plugins, whose ``simulator`` is the source
+    half) with ``converted`` (Gateway API objects); ``made_from`` maps
     "HTTPRoute ns/name" to the source object it was made from ("Ingress/ns/name").
 
     https probes for hosts the source serves without a certificate of their own are not
@@ -82,7 +86,7 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
     result = SemanticDiff()
     simulators = []
     for plugin, objs in sorted(groups.items()):
-        sim = simulator_for(plugin, objs + support)
+        sim = simulator_for(plugins.get(plugin), objs + support)
         if sim is None:
             result.unsimulated.append(plugin)
         else:

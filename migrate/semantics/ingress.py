@@ -14,7 +14,7 @@ API leaves a lot to the controller; where it does, ours is written down here:
   wildcard, then the rules without a host, which serve every host. A tier whose
   paths do not match falls through to the next one, as a Gateway does with routes
   of decreasing hostname specificity. (Controllers differ: ingress-nginx does not
-  fall through, see :mod:`migrate.semantics.nginx`.)
+  fall through, see :mod:`migrate.plugins.ingress_nginx.simulator`.)
 - Paths: ``Exact`` is a case-sensitive exact match; ``Prefix`` matches whole path
   elements, ignores a trailing ``/`` on the path, and ``/`` matches everything;
   ``ImplementationSpecific`` is read as ``Prefix`` (the core converter's reading;
@@ -231,12 +231,8 @@ class IngressSimulator:
         return Outcome(404, notes=("no rule matched and no default backend",))
 
 
-def simulator_for(plugin: str, objects: Iterable[dict[str, Any]]) -> IngressSimulator | None:
-    """The source simulator for a plugin's objects: "ingress" and "ingress-nginx"; else None."""
-    if plugin == "ingress":
-        return IngressSimulator(objects)
-    if plugin == "ingress-nginx":
-        from migrate.semantics.nginx import NginxSimulator
-
-        return NginxSimulator(objects)
-    return None
+def simulator_for(plugin: Any, objects: Iterable[dict[str, Any]]) -> Any:
+    """The source simulator a plugin offers for its objects (its optional ``simulator``
+    member), or None when it has none."""
+    factory = getattr(plugin, "simulator", None)
+    return factory(list(objects)) if callable(factory) else None

@@ -7,7 +7,7 @@ with a finding.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from migrate.findings import FindingSpec
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
@@ -36,3 +36,8 @@ class IngressPlugin:
 
     def findings(self) -> Sequence[FindingSpec]:
         return FINDINGS
+
+    def simulator(self, objects: list[dict]) -> Any:
+        from migrate.semantics.ingress import IngressSimulator  # it imports this package's parser
+
+        return IngressSimulator(objects)

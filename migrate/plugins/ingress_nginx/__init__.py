@@ -180,5 +180,10 @@ class IngressNginxPlugin:
     def findings(self) -> Sequence[FindingSpec]:
         return all_findings()
 
+    def simulator(self, objects: list[dict]) -> Any:
+        from migrate.plugins.ingress_nginx.simulator import NginxSimulator  # only the semantic diff needs it
+
+        return NginxSimulator(objects)
+
 
 __all__ = ["IngressNginxPlugin", "NginxConverter", "Mapping", "LegacyKey"]
