@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from migrate.findings import Finding
-from migrate.semantics.gateway import GatewaySimulator
+from migrate.semantics.gateway import GatewaySimulator, MeshSimulator
 from migrate.semantics.ingress import simulator_for
-from migrate.semantics.probes import probes
+from migrate.semantics.probes import mesh_probes, probes
 from migrate.semantics.request import Outcome, Request
 
 
@@ -23,9 +23,16 @@ class Change:
     object: str
     #: finding codes recorded on that object
     explained_by: tuple[str, ...] = ()
+    #: mesh requests: the namespace of the calling client (None: a request through a Gateway)
+    client_namespace: str | None = None
+
+    @property
+    def described(self) -> str:
+        return str(self.request) + (f" (mesh, from namespace {self.client_namespace})"
+                                    if self.client_namespace is not None else "")
 
     def to_dict(self) -> dict:
-        return {"object": self.object, "request": str(self.request), "before": self.before.summary(),
+        return {"object": self.object, "request": self.described, "before": self.before.summary(),
                 "after": self.after.summary(), "before_rule": self.before.rule, "after_rule": self.after.rule,
                 "findings": list(self.explained_by)}
 
@@ -90,26 +97,59 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
         if sim is None:
             result.unsimulated.append(plugin)
         else:
-            simulators.append((sim, objs))
+            simulators.append((plugin, sim, objs))
     if not simulators:
         return result
     gateway = GatewaySimulator(converted)
     codes: dict[str, set[str]] = {}
     for f in findings:
         codes.setdefault(f.source.object, set()).add(f.code)
-    for sim, objs in simulators:
-        requests = probes(objs, converted)
+    owner = {key: plugin_of[id(obj)] for obj in source if id(obj) in plugin_of for key in [_key(obj)]}
+
+    def record(request: Request, before: Outcome, after: Outcome, client: str | None = None) -> None:
+        if not before.same_behaviour(after):
+            obj = _object_of(before, made_from) or _object_of(after, made_from)
+            result.changes.append(Change(request, before, after, obj, tuple(sorted(codes.get(obj, ()))), client))
+
+    for plugin, sim, objs in simulators:
+        # probes from this plugin's routes (and routes of unknown origin), not another plugin's
+        own = [o for o in converted if owner.get(made_from.get(_route_key(o), ""), plugin) == plugin]
+        requests = probes(objs, own)
         result.probes += len(requests)
         for request in requests:
             if request.scheme == "https" and not sim.has_certificate(request.hostname):
                 result.skipped += 1
                 continue
-            before, after = sim.handle(request), gateway.handle(request)
-            if before.same_behaviour(after):
-                continue
-            obj = _object_of(before, made_from) or _object_of(after, made_from)
-            result.changes.append(Change(request, before, after, obj, tuple(sorted(codes.get(obj, ())))))
+            record(request, sim.handle(request), gateway.handle(request))
+        if callable(getattr(sim, "handle_mesh", None)):
+            mesh = MeshSimulator(converted + support)
+            found = mesh_probes(own, _service_ports(support))
+            result.probes += len(found)
+            for p in found:
+                record(p.request, sim.handle_mesh(p.service, p.port, p.request, client_namespace=p.client_namespace),
+                       mesh.handle(p.service, p.port, p.request, client_namespace=p.client_namespace), p.client_namespace)
     return result
+
+
+def _key(obj: dict) -> str:
+    """"Kind/ns/name", as a finding names its object."""
+    meta = obj.get("metadata") or {}
+    return f"{obj.get('kind')}/{meta.get('namespace') or 'default'}/{meta.get('name')}"
+
+
+def _route_key(obj: dict) -> str:
+    meta = obj.get("metadata") or {}
+    return f"{obj.get('kind')} {meta.get('namespace') or 'default'}/{meta.get('name')}"
+
+
+def _service_ports(objects: Iterable[dict]) -> dict[tuple[str, str], list[int]]:
+    out: dict[tuple[str, str], list[int]] = {}
+    for obj in objects:
+        if obj.get("kind") == "Service":
+            meta = obj.get("metadata") or {}
+            ports = [p.get("port") for p in (obj.get("spec") or {}).get("ports") or [] if isinstance(p, dict)]
+            out[(meta.get("namespace") or "default", str(meta.get("name")))] = [p for p in ports if isinstance(p, int)]
+    return out
 
 
 def render_text(diff: SemanticDiff, *, limit: int = 20) -> str:
@@ -123,7 +163,7 @@ def render_text(diff: SemanticDiff, *, limit: int = 20) -> str:
         lines.append(f"{obj or '(no single source object)'}: {len(changes)} request(s) change"
                      + (f"; findings {', '.join(explained)}" if explained else "; NO FINDING EXPLAINS THIS"))
         for change in changes[:limit]:
-            lines.append(f"  {change.request}")
+            lines.append(f"  {change.described}")
             lines.append(f"    before: {change.before.summary()}")
             lines.append(f"    after:  {change.after.summary()}")
         if len(changes) > limit:
@@ -136,6 +176,6 @@ def render_markdown(diff: SemanticDiff) -> str:
     if diff.changes:
         lines += ["| object | request | before | after | findings |", "|---|---|---|---|---|"]
         for c in diff.changes:
-            cells = [c.object, str(c.request), c.before.summary(), c.after.summary(), ", ".join(c.explained_by)]
+            cells = [c.object, c.described, c.before.summary(), c.after.summary(), ", ".join(c.explained_by)]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,100 @@
+"""The semantic diff asks each plugin for its simulator, probes only that plugin's own
+routes, and compares mesh (GAMMA) behaviour when the simulator answers mesh requests."""
+
+from __future__ import annotations
+
+from migrate.semantics.diff import semantic_diff
+from migrate.semantics.probes import mesh_probes
+from migrate.semantics.request import Outcome, Request
+
+SPLIT = {"apiVersion": "split.example/v1", "kind": "Split", "metadata": {"name": "web", "namespace": "shop"}}
+SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"ports": [{"name": "http", "port": 8080}]}}
+
+
+def mesh_route(backends: list[tuple[str, int]], *, namespace: str = "shop", port: int | None = None) -> dict:
+    parent = {"group": "", "kind": "Service", "name": "web", "namespace": "shop"}
+    if port is not None:
+        parent["port"] = port
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+            "metadata": {"name": "web-split", "namespace": namespace},
+            "spec": {"parentRefs": [parent],
+                     "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/api"}}],
+                                "backendRefs": [{"name": n, "port": 8080, "weight": w} for n, w in backends]}]}}
+
+
+class SplitSimulator:
+    """The source side: /api goes half to web-v1, half to web-v2; the rest to web itself."""
+
+    def handle(self, request: Request) -> Outcome:
+        return Outcome(404)
+
+    def has_certificate(self, host: str) -> bool:
+        return False
+
+    def handle_mesh(self, service, port, request, *, client_namespace=None) -> Outcome:
+        if request.path == "/api" or request.path.startswith("/api/"):
+            return Outcome(200, backends=(("shop/web-v1:8080", 1), ("shop/web-v2:8080", 1)), path=request.target,
+                           host=request.host, rule="Split shop/web")
+        return Outcome(200, backends=((f"{service[0]}/{service[1]}:{port}", 1),), path=request.target,
+                       host=request.host, rule="Split shop/web")
+
+
+class SplitPlugin:
+    name = "split"
+
+    def simulator(self, objects):
+        return SplitSimulator()
+
+
+def diff(route: dict):
+    made_from = {"HTTPRoute shop/web-split": "Split/shop/web"}
+    return semantic_diff([SPLIT, SERVICE], {id(SPLIT): "split"}, [route], made_from=made_from,
+                         plugins={"split": SplitPlugin()})
+
+
+def test_mesh_probes_use_the_service_port_and_each_client_namespace():
+    probes = mesh_probes([mesh_route([("web-v1", 1)], namespace="frontend")], {("shop", "web"): [8080]})
+    assert {(p.service, p.port, p.client_namespace) for p in probes} == {(("shop", "web"), 8080, "shop"),
+                                                                          (("shop", "web"), 8080, "frontend")}
+    assert {p.request.path for p in probes} >= {"/api", "/api/", "/apix", "/api/x", "/"}
+    assert all(p.request.host == "web.shop.svc.cluster.local" for p in probes)
+
+
+def test_an_equivalent_mesh_route_changes_nothing():
+    # the catch-all keeps unmatched requests on the Service, as the source does
+    route = mesh_route([("web-v1", 1), ("web-v2", 1)])
+    route["spec"]["rules"].append({"backendRefs": [{"name": "web", "port": 8080}]})
+    result = diff(route)
+    assert result.probes > 0 and result.changes == [] and result.unsimulated == []
+
+
+def test_a_changed_split_is_a_mesh_change_charged_to_its_source_object():
+    result = diff(mesh_route([("web-v1", 1)]))
+    changed = {c.request.path: c for c in result.changes}
+    assert changed["/api"].before.shares() == {"shop/web-v1:8080": 0.5, "shop/web-v2:8080": 0.5}
+    assert changed["/api"].after.shares() == {"shop/web-v1:8080": 1}
+    assert changed["/api"].object == "Split/shop/web"
+    assert changed["/api"].client_namespace == "shop"
+    assert changed["/api"].to_dict()["request"].endswith("(mesh, from namespace shop)")
+    # without a catch-all the converted route rejects what it does not match (GAMMA): a change too
+    assert changed["/"].after.status == 404
+
+
+def test_a_plugin_without_a_simulator_is_unsimulated():
+    result = semantic_diff([SPLIT], {id(SPLIT): "split"}, [mesh_route([("web-v1", 1)])], plugins={"split": object()})
+    assert result.unsimulated == ["split"] and result.probes == 0
+
+
+def test_probes_come_from_the_plugins_own_routes():
+    other = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "elsewhere", "namespace": "shop"},
+             "spec": {"hostnames": ["other.example.com"], "rules": [{"backendRefs": [{"name": "x", "port": 80}]}]}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "shop"}}
+    made_from = {"HTTPRoute shop/web-split": "Split/shop/web", "HTTPRoute shop/elsewhere": "Ingress/shop/i"}
+    route = mesh_route([("web-v1", 1), ("web-v2", 1)])
+    route["spec"]["rules"].append({"backendRefs": [{"name": "web", "port": 8080}]})
+    result = semantic_diff([SPLIT, SERVICE, ingress], {id(SPLIT): "split", id(ingress): "other"}, [route, other],
+                           made_from=made_from, plugins={"split": SplitPlugin(), "other": object()})
+    # the split simulator is never asked about other.example.com (it would answer 404)
+    assert result.changes == [] and result.unsimulated == ["other"]
