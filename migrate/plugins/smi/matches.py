@@ -1,0 +1,146 @@
+"""Request conditions of both dialects as HTTPRouteMatches.
+
+HTTPRouteGroup (SMI traffic-specs): a match is pathRegex AND methods (any of) AND
+headers (all of, values are regexes); the regex is anchored at the start only.
+ServiceProfile (Linkerd): a condition ANDs its fields, ``all``/``any`` nest, ``not``
+negates; the proxy anchors pathRegex at both ends. Both become a list of
+HTTPRouteMatches (an OR): ``any`` and method lists multiply out, ``not`` cannot be
+said at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from migrate.ir import HeaderMatch, Match, PathMatch
+
+#: HTTPRouteMatch.method's enum
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+MAX_MATCHES = 64
+
+
+class Inexpressible(ValueError):
+    """The condition has no HTTPRouteMatch equivalent (the message says why)."""
+
+
+def _strip_anchors(regex: str) -> tuple[str, bool]:
+    """The regex without a leading ``^`` and trailing unescaped ``$``; True if it ended anchored."""
+    body = regex.strip()
+    body = body[1:] if body.startswith("^") else body
+    anchored = body.endswith("$") and not body.endswith("\\$")
+    return (body[:-1] if anchored else body), anchored
+
+
+def _checked(regex: str) -> str:
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        raise Inexpressible(f"regular expression {regex!r} does not compile: {exc}") from None
+    return regex
+
+
+def smi_path(regex: str) -> PathMatch:
+    """An HTTPRouteGroup pathRegex (anchored at the start only) as a full-match regex."""
+    body, anchored = _strip_anchors(regex)
+    if anchored:
+        return PathMatch("RegularExpression", _checked(body or "/"))
+    if body.endswith(".*"):
+        return PathMatch("RegularExpression", _checked(body))
+    return PathMatch("RegularExpression", _checked(body + ".*"))
+
+
+def linkerd_path(regex: str) -> PathMatch:
+    """A ServiceProfile pathRegex: the proxy adds ``^`` and ``$`` when missing, i.e. a full match."""
+    body, _ = _strip_anchors(regex)
+    return PathMatch("RegularExpression", _checked(body))
+
+
+def method(value: object) -> str:
+    text = str(value).strip().upper()
+    if text not in METHODS:
+        raise Inexpressible(f"method {value!r} is not one of {', '.join(METHODS)}")
+    return text
+
+
+def route_group_match(entry: dict) -> list[Match]:
+    """One HTTPRouteGroup match: pathRegex AND any of methods AND all headers."""
+    path = smi_path(str(entry["pathRegex"])) if entry.get("pathRegex") not in (None, "") else None
+    headers: list[HeaderMatch] = []
+    raw = entry.get("headers")
+    pairs: list[tuple[object, object]] = []
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):  # the v1alpha3 spec text writes a list of one-key maps
+        for item in raw:
+            if not isinstance(item, dict):
+                raise Inexpressible(f"header filter {item!r} is not a name: regex map")
+            pairs += list(item.items())
+    elif raw is not None:
+        raise Inexpressible(f"headers {raw!r} is not a map of header name to regex")
+    for name, value in pairs:
+        if not HEADER_NAME.match(str(name)):
+            raise Inexpressible(f"{name!r} is not a valid header name")
+        headers.append(HeaderMatch(str(name), _checked(str(value)), "RegularExpression"))
+    methods = entry.get("methods")
+    if methods is not None and not isinstance(methods, list):
+        raise Inexpressible(f"methods {methods!r} is not a list")
+    wanted = [] if not methods or "*" in [str(m).strip() for m in methods] else \
+        list(dict.fromkeys(method(m) for m in methods))
+    return [Match(path=path, headers=tuple(headers), method=m) for m in (wanted or [None])]
+
+
+@dataclass(frozen=True)
+class _Conj:
+    path: str | None = None
+    method: str | None = None
+
+
+def _and(left: list[_Conj], right: list[_Conj]) -> list[_Conj]:
+    out = []
+    for a in left:
+        for b in right:
+            if a.path and b.path and a.path != b.path:
+                raise Inexpressible(f"requires both path regexes {a.path!r} and {b.path!r}")
+            if a.method and b.method and a.method != b.method:
+                continue  # never satisfied: drop this alternative
+            out.append(_Conj(a.path or b.path, a.method or b.method))
+    if len(out) > MAX_MATCHES:
+        raise Inexpressible(f"expands to more than {MAX_MATCHES} matches")
+    return out
+
+
+def _dnf(cond: object) -> list[_Conj]:
+    if not isinstance(cond, dict) or not cond:
+        raise Inexpressible("a request match must set pathRegex, method, all, any or not")
+    if cond.get("not") is not None:
+        raise Inexpressible("`not` cannot be expressed by HTTPRouteMatch (it has no negation)")
+    known = {"pathRegex", "method", "all", "any", "not"}
+    unknown = sorted(set(cond) - known)
+    if unknown:
+        raise Inexpressible(f"unknown request match field(s) {', '.join(unknown)}")
+    out = [_Conj()]
+    if cond.get("pathRegex") not in (None, ""):
+        out = _and(out, [_Conj(path=linkerd_path(str(cond["pathRegex"])).value)])
+    if cond.get("method") not in (None, ""):
+        out = _and(out, [_Conj(method=method(cond["method"]))])
+    for sub in cond.get("all") or []:
+        out = _and(out, _dnf(sub))
+    if cond.get("any") is not None:
+        either = [c for sub in cond["any"] or [] for c in _dnf(sub)]
+        out = _and(out, either)
+    return out
+
+
+def profile_condition(cond: object) -> list[Match]:
+    """A ServiceProfile request match as HTTPRouteMatches (empty: it can never match)."""
+    out = []
+    for conj in dict.fromkeys(_dnf(cond)):
+        out.append(Match(path=PathMatch("RegularExpression", conj.path) if conj.path is not None else None,
+                         method=conj.method))
+    return out
+
+
+def has_regex(matches: list[Match]) -> bool:
+    return any(m.path is not None and m.path.type == "RegularExpression" for m in matches)
