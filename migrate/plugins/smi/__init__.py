@@ -75,6 +75,7 @@ class SmiPlugin:
                 out.failed.append(Failed(obj, str(exc)))
         targets: dict[tuple[str, str, str], Target] = {}
         used: set[int] = set()
+        read: dict = {}
         for split in sorted(read_splits, key=lambda s: (s.obj.namespace, s.obj.name)):
             key = (split.obj.namespace, split.obj.namespace, split.service)
             if key in targets:
@@ -82,7 +83,7 @@ class SmiPlugin:
                            f"TrafficSplit {targets[key].split.obj.name} also splits Service {split.service}")  # type: ignore[union-attr]
                 split.obj.account(("spec",))
                 continue
-            splits.resolve_matches(split, ctx, groups, used)
+            splits.resolve_matches(split, ctx, groups, used, read)
             targets[key] = Target(split.obj.namespace, split.obj.namespace, split.service, split=split)
         for profile in read_profiles:
             key = (profile.obj.namespace, profile.service_namespace, profile.service)

@@ -79,7 +79,7 @@ def _weight(obj: SourceObject, ctx: Context, value: object, path: tuple, quantit
 
 
 def resolve_matches(split: Split, ctx: Context, groups: dict[tuple[str, str], SourceObject],
-                    used: set[int]) -> None:
+                    used: set[int], read: dict[int, list[Match]] | None = None) -> None:
     """spec.matches: the HTTPRouteGroup matches that select the requests to split (v1alpha3+)."""
     obj = split.obj
     refs = obj.data["spec"].get("matches")
@@ -99,7 +99,11 @@ def resolve_matches(split: Split, ctx: Context, groups: dict[tuple[str, str], So
             ctx.report("SMI008", obj, path, f"{what} not found in namespace {obj.namespace}; it selects no request")
             continue
         used.add(id(group))
-        found += group_matches(group, ctx)
+        if read is None:
+            read = {}
+        if id(group) not in read:  # read (and reported) once, however many splits use it
+            read[id(group)] = group_matches(group, ctx)
+        found += read[id(group)]
         obj.account(path)
     split.matches = found
 
