@@ -1,0 +1,129 @@
+"""The HTTPProxy include tree, flattened as Contour's DAG builder does.
+
+Only roots (``spec.virtualhost``) serve traffic. Walking from each root, every
+include adds its conditions to those above it and its target's routes follow;
+an include of a missing HTTPProxy or of another root makes Contour answer that
+include's conditions with 502; an include back onto the chain is not followed
+(cycle); invalid conditions make Contour drop the whole proxy. HTTPProxies no root
+reaches are orphaned and not served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.plugin import SourceObject
+from migrate.plugins.contour import conditions
+from migrate.plugins.contour.conditions import Cond
+from migrate.plugins.contour.util import as_dict, as_list, text
+
+Path_ = tuple[Any, ...]
+Key = tuple[str, str]
+
+
+@dataclass
+class FlatRoute:
+    """One route as Contour serves it under a root: where it was written, its merged conditions."""
+
+    proxy: SourceObject
+    #: index into proxy.spec.routes; None for the 502 stand-in of a broken include
+    index: int | None
+    conds: list[Cond]
+    #: the chain of HTTPProxies from the root to ``proxy``
+    chain: tuple[Key, ...] = ()
+    #: for a broken include: the include's path in ``proxy``
+    include_path: Path_ | None = None
+
+
+@dataclass
+class Problem:
+    code: str
+    obj: SourceObject
+    path: Path_
+    message: str
+
+
+@dataclass
+class Tree:
+    routes: list[FlatRoute] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: every HTTPProxy the walk reached (not orphaned)
+    reached: set[Key] = field(default_factory=set)
+
+
+def key_of(obj: SourceObject) -> Key:
+    return (obj.namespace, obj.name)
+
+
+def _conds(obj: SourceObject, base: Path_, raw: Any) -> list[Cond]:
+    return [Cond(obj, base + (i,), c) for i, c in enumerate(as_list(raw)) if isinstance(c, dict)]
+
+
+def proxy_problem(obj: SourceObject) -> tuple[Path_, str] | None:
+    """Why Contour rejects this HTTPProxy's own routes and includes outright, or None."""
+    spec = as_dict(obj.data.get("spec"))
+    for i, inc in enumerate(as_list(spec.get("includes"))):
+        inc = as_dict(inc)
+        if not text(inc.get("name")):
+            return ("spec", "includes", i), "an include needs a name"
+        why = conditions.invalid(as_list(inc.get("conditions")), include=True)
+        if why:
+            return ("spec", "includes", i, "conditions"), why
+    seen: list[tuple] = []
+    for i, inc in enumerate(as_list(spec.get("includes"))):
+        sig = repr(sorted(repr(c) for c in as_list(as_dict(inc).get("conditions"))))
+        if sig in seen:
+            return ("spec", "includes", i, "conditions"), "two includes have identical conditions"
+        seen.append(sig)
+    for i, route in enumerate(as_list(spec.get("routes"))):
+        if not isinstance(route, dict):
+            return ("spec", "routes", i), "a route is not a mapping"
+        why = conditions.invalid(as_list(route.get("conditions")), include=False)
+        if why:
+            return ("spec", "routes", i, "conditions"), why
+    return None
+
+
+def walk(root: SourceObject, index: dict[Key, SourceObject]) -> Tree:
+    tree = Tree()
+    _visit(root, root, [], (), index, tree)
+    return tree
+
+
+def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chain: tuple[Key, ...],
+           index: dict[Key, SourceObject], tree: Tree) -> None:
+    key = key_of(proxy)
+    if key in chain:
+        path = " -> ".join(f"{ns}/{name}" for ns, name in chain + (key,))
+        tree.problems.append(Problem("CTR012", including, ("spec", "includes"), f"include cycle {path}: not followed"))
+        return
+    tree.reached.add(key)
+    chain = chain + (key,)
+    problem = proxy_problem(proxy)
+    if problem is not None:
+        tree.problems.append(Problem("CTR023", proxy, problem[0], f"{problem[1]}: Contour marks HTTPProxy "
+                                                                   f"{key[0]}/{key[1]} invalid and serves none of its routes"))
+        return
+    spec = as_dict(proxy.data.get("spec"))
+    mine: list[FlatRoute] = []
+    for i, raw in enumerate(as_list(spec.get("includes"))):
+        inc = as_dict(raw)
+        path = ("spec", "includes", i)
+        conds = above + _conds(proxy, path + ("conditions",), inc.get("conditions"))
+        target_key = (text(inc.get("namespace")) or proxy.namespace, text(inc.get("name")))
+        target = index.get(target_key)
+        if target is None or as_dict(target.data.get("spec")).get("virtualhost") is not None:
+            why = "does not exist" if target is None else "is a root (has a virtualhost)"
+            tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why}: "
+                                                                "Contour answers its conditions with 502"))
+            mine.append(FlatRoute(proxy, None, conds, chain, path))
+            continue
+        before = len(tree.routes)
+        _visit(target, proxy, conds, chain, index, tree)
+        mine += tree.routes[before:]
+        del tree.routes[before:]
+    for i, route in enumerate(as_list(spec.get("routes"))):
+        conds = above + _conds(proxy, ("spec", "routes", i, "conditions"), as_dict(route).get("conditions"))
+        mine.append(FlatRoute(proxy, i, conds, chain))
+    tree.routes += mine
