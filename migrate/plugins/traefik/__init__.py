@@ -1,26 +1,63 @@
 """Traefik: IngressRoute(TCP/UDP), Middleware, TLSOption and traefik.ingress.kubernetes.io annotations.
 
 Built on the public plugin API only (migrate.plugin.PUBLIC_API), as a third-party plugin would be.
+Objects under traefik.io/v1alpha1 and the legacy traefik.containo.us/v1alpha1 are claimed;
+Ingresses when their class is Traefik's (or unclassed with a Traefik annotation).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from migrate.findings import FindingSpec
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
+from migrate.plugins.ingress import is_ingress
+from migrate.plugins.traefik.findings import FINDINGS
+from migrate.plugins.traefik.state import DEFAULT_CLASS, GROUPS, KINDS, Run, group_of
+
+CONTROLLER = "traefik.io/ingress-controller"
+PREFIX = "traefik.ingress.kubernetes.io/"
+PLURALS = {"IngressRoute": "ingressroutes", "IngressRouteTCP": "ingressroutetcps", "IngressRouteUDP": "ingressrouteudps",
+           "Middleware": "middlewares", "MiddlewareTCP": "middlewaretcps", "TLSOption": "tlsoptions",
+           "TLSStore": "tlsstores", "ServersTransport": "serverstransports", "TraefikService": "traefikservices"}
+
+
+def is_traefik_kind(obj: SourceObject) -> bool:
+    return obj.kind in KINDS and group_of(obj) in GROUPS
 
 
 class TraefikPlugin:
     name = "traefik"
     api_version = API_VERSION
     description = "Traefik: IngressRoute(TCP/UDP), Middleware, TLSOption and traefik.ingress.kubernetes.io annotations"
+    cluster_kinds = tuple(("traefik.io", "v1alpha1", plural, True) for plural in PLURALS.values())
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
-        return False  # placeholder until the plugin lands
+        if is_traefik_kind(obj):
+            return True
+        if not is_ingress(obj):
+            return False
+        spec_ = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
+        cls = spec_.get("ingressClassName") or obj.annotations.get("kubernetes.io/ingress.class")
+        if not cls and ctx.default_ingress_class:
+            cls = ctx.default_ingress_class
+        if cls:
+            info = ctx.ingress_classes.get(str(cls))
+            return info.controller == CONTROLLER if info else cls == DEFAULT_CLASS
+        return any(key.startswith(PREFIX) for key in obj.annotations)
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
-        return Conversion()
+        from migrate.plugins.traefik.convert import convert_all
+
+        return convert_all(objs, ctx)
 
     def findings(self) -> Sequence[FindingSpec]:
-        return ()
+        return FINDINGS
+
+    def simulator(self, objects: list[dict]) -> Any:
+        from migrate.plugins.traefik.simulator import TraefikSimulator
+
+        return TraefikSimulator(objects)
+
+
+__all__ = ["TraefikPlugin", "Run"]
