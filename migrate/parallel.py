@@ -2,7 +2,7 @@
 
 Workers are forked, so they inherit the objects and the compiled validator: only
 index ranges go to them and only results come back (for validation: the few
-objects that fail). Small runs stay in one process, where a pool would cost more
+objects that fail). The parent works on the first range meanwhile. Small runs stay in one process, where a pool would cost more
 than it saves; so do platforms without fork.
 """
 
@@ -32,8 +32,12 @@ def map_ranges(work: Work, items: Sequence[Any], *, workers: int | None = None, 
     _shared = (work, items)
     gc.freeze()  # the children's collector would touch every inherited object: copy-on-write for all pages
     try:
-        with multiprocessing.get_context("fork").Pool(len(ranges), initializer=gc.disable) as pool:
-            parts = pool.starmap(_run, ranges)
+        # the parent takes the first range itself: one fork fewer, and its share of the
+        # results is never pickled (for loading, unpickling documents was a second each)
+        with multiprocessing.get_context("fork").Pool(len(ranges) - 1, initializer=gc.disable) as pool:
+            pending = pool.starmap_async(_run, ranges[1:])
+            first = work(items, *ranges[0])
+            parts = [first, *pending.get()]
     finally:
         gc.unfreeze()
         _shared = None

@@ -576,6 +576,20 @@ def test_projection_never_changes_a_verdict(channel: str, monkeypatch: pytest.Mo
     assert [validator.validate(copy.deepcopy(o)) for o in objects] == projected
 
 
+@pytest.mark.parametrize("channel", ["standard", "experimental"])
+def test_remembering_passed_values_never_changes_a_verdict(channel: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Good and bad objects interleaved, twice over: a bad value is never remembered as
+    passed, and a remembered one gives the verdict a fresh evaluation gives."""
+    validator = Validator.packaged(channel)
+    objects = [make() for make in GOOD.values()] + [copy.deepcopy(obj) for _, obj, *_ in BAD]
+    objects = [o for pair in zip(objects, reversed(objects)) for o in pair] * 2
+    monkeypatch.setattr(vcel, "MEMO", False)
+    fresh = [validator.validate(copy.deepcopy(o)) for o in objects]
+    monkeypatch.setattr(vcel, "MEMO", True)
+    assert [validator.validate(copy.deepcopy(o)) for o in objects] == fresh
+    assert any(fresh), "the sample must hold objects the rules reject"
+
+
 def test_projection_keeps_whole_values_when_a_rule_compares_objects() -> None:
     inner = {"type": "object", "properties": {"c": {"type": "string"}}}
     schema = {"type": "array", "items": {"type": "object", "properties": {"a": {"type": "string"}, "b": inner}}}

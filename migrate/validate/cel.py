@@ -26,8 +26,9 @@ the schema already rejects are affected (they get an extra message, not a new ve
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import cel as _cel
@@ -102,6 +103,7 @@ _NATIVE = frozenset(
 )
 _KNOWN = _NATIVE | {name.rsplit(".", 1)[-1] for name in SHIMS}
 PROJECT = True  # tests switch this off to show projection never changes a verdict
+MEMO = True  # likewise for remembering values that passed
 _PROGRAMS: dict[str, Any] = {}
 _RULES: dict[tuple, "Rule"] = {}
 _RULE_KEYS = ("rule", "message", "messageExpression", "fieldPath", "reason", "optionalOldSelf")
@@ -145,6 +147,10 @@ class RuleSet:
     functions: dict[str, Callable[..., Any]]
     old_self: bool  # some rule needs oldSelf bound (optionalOldSelf)
     fields: frozenset[str] | None  # properties the rules can read; None: they need the whole value
+    #: (projected) values, as canonical JSON, that passed every rule: create-time rules are
+    #: pure functions of self, and converted objects repeat the same small values thousands
+    #: of times (10,000 routes: 69,000 evaluations, 107 distinct inputs)
+    passed: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
 
 
 def _compile_rule(entry: dict) -> Rule:
@@ -355,6 +361,17 @@ _REASON_PREFIX = {"FieldValueForbidden": "Forbidden: ", "FieldValueRequired": "R
                   "FieldValueDuplicate": "Duplicate value: "}
 
 
+#: past this many remembered values a ruleset starts over (bounded memory on diverse input)
+MEMO_LIMIT = 20_000
+
+
+def _memo_key(value: Any) -> str | None:
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # not JSON data: evaluate every time
+        return None
+
+
 def evaluate(targets: Iterable[Target]) -> list[Issue]:
     """Run every create-time rule at every target; one Issue per failing rule."""
     issues: list[Issue] = []
@@ -363,6 +380,10 @@ def evaluate(targets: Iterable[Target]) -> list[Issue]:
         value = target.value
         if ruleset.fields is not None and PROJECT:
             value = project(value, target.node, ruleset.fields)
+        key = _memo_key(value) if MEMO else None
+        if key is not None and key in ruleset.passed:
+            continue
+        failed = len(issues)
         variables = {"self": value}
         if ruleset.old_self:
             variables["oldSelf"] = _cel.OptionalValue.none()
@@ -374,6 +395,10 @@ def evaluate(targets: Iterable[Target]) -> list[Issue]:
                 passed, error = False, exc
             if not passed:
                 issues.append(_issue(rule, render_path(target.segs), ctx, error))
+        if key is not None and len(issues) == failed:
+            if len(ruleset.passed) >= MEMO_LIMIT:
+                ruleset.passed.clear()
+            ruleset.passed.add(key)
     return issues
 
 
