@@ -1,0 +1,100 @@
+"""Does http[] order matter? Istio takes the first rule that matches; Gateway API the
+most specific match. For a request built from each match, compare the two winners
+over the converted rules; report the first disagreement with that request."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from migrate.ir import Match, Rule
+from migrate.regex_sample import sample
+from migrate.semantics.gateway import http_match
+from migrate.semantics.request import Request
+
+if TYPE_CHECKING:
+    from migrate.plugins.istio.convert import Converter
+    from migrate.plugin import SourceObject
+
+
+def as_dict(m: Match) -> dict[str, Any]:
+    """An IR match in HTTPRouteMatch form (what the Gateway API matcher reads)."""
+    out: dict[str, Any] = {}
+    if m.path is not None:
+        out["path"] = {"type": m.path.type, "value": m.path.value}
+    if m.headers:
+        out["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in m.headers]
+    if m.query:
+        out["queryParams"] = [{"type": q.type, "name": q.name, "value": q.value} for q in m.query]
+    if m.method:
+        out["method"] = m.method
+    return out
+
+
+def _example(value: str, regex: bool) -> str | None:
+    if not regex:
+        return value
+    flags = re.IGNORECASE if value.startswith("(?i)") else 0
+    return sample(value.removeprefix("(?i)"), flags=flags, prefix_only=False)
+
+
+def request_for(m: Match) -> list[Request]:
+    """Requests that satisfy ``m`` (a path inside a prefix, and the prefix itself)."""
+    paths = ["/"]
+    if m.path is not None:
+        if m.path.type == "PathPrefix":
+            stem = m.path.value.rstrip("/")
+            paths = [m.path.value, (stem or "") + "/x"]
+        else:
+            got = _example(m.path.value, m.path.type == "RegularExpression")
+            if got is None or not got.startswith("/"):
+                return []
+            paths = [got]
+    headers = []
+    for h in m.headers:
+        got = _example(h.value, h.type == "RegularExpression")
+        if got is None:
+            return []
+        headers.append((h.name, got))
+    query = []
+    for q in m.query:
+        got = _example(q.value, q.type == "RegularExpression")
+        if got is None:
+            return []
+        query.append((q.name, got))
+    return [Request("example.com", path=p, method=m.method or "GET", headers=tuple(headers), query=tuple(query))
+            for p in paths]
+
+
+def winners(rules: list[Rule], request: Request) -> tuple[int | None, int | None]:
+    """(first rule in order that matches, rule Gateway API precedence picks)."""
+    first = None
+    best = None
+    best_rule = None
+    for i, rule in enumerate(rules):
+        for j, m in enumerate(rule.matches or [Match()]):
+            key = http_match(as_dict(m), request)
+            if key is None:
+                continue
+            if first is None:
+                first = i
+            full = (*key, i, j)
+            if best is None or full < best:
+                best, best_rule = full, i
+    return first, best_rule
+
+
+def check(conv: "Converter", obj: "SourceObject", rules: list[tuple[int, Rule]], where: str) -> None:
+    plain = [rule for _, rule in rules]
+    for rule in plain:
+        for m in rule.matches or [Match()]:
+            for request in request_for(m):
+                first, best = winners(plain, request)
+                if first is None or first == best:
+                    continue
+                a, b = rules[first][0], rules[best][0]
+                conv.ctx.report("IST033", obj, (), f"{where} route: {request.method} {request.target} "
+                                f"matched http[{a}] first in Istio; Gateway API precedence picks the more specific "
+                                f"http[{b}]",
+                                example=f"{request} -> http[{b}] (was http[{a}])")
+                return
