@@ -119,6 +119,10 @@ def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chai
                                                                 "Contour answers its conditions with 502"))
             mine.append(FlatRoute(proxy, None, conds, chain, path))
             continue
+        proxy.account(path + ("name",), path + ("namespace",))
+        if target_key not in chain:
+            tree.problems.append(Problem("CTR004", proxy, path, f"include {target_key[0]}/{target_key[1]}: its routes are "
+                                                                "flattened into HTTPRoutes in its namespace"))
         before = len(tree.routes)
         _visit(target, proxy, conds, chain, index, tree)
         mine += tree.routes[before:]

@@ -110,7 +110,7 @@ def path_rewrite_policy(b: "RuleBuild") -> None:
     if b.rule.matches and b.rule.matches[0].path and b.rule.matches[0].path.type == "PathPrefix":
         b.rule.filters.append(Rewrite(path=("ReplacePrefixMatch", replacement)))
         b.report("CTR033", path, f"{prefix} -> {replacement}: ReplacePrefixMatch",
-                 example=f"GET {prefix.rstrip('/')}x was rewritten to {replacement.rstrip('/')}x by Contour; "
+                 example=f"GET {prefix.rstrip('/')}x was rewritten to {replacement}x by Contour; "
                          "it no longer matches this rule")
     else:
         b.report("CTR001", path, f"{prefix} -> {replacement}: the match is a RegularExpression, and "

@@ -94,6 +94,7 @@ class ProxyConverter:
         self.ctx = ctx
         self.table = load_table("contour")
         self.services_told: set[tuple[str, str]] = set()
+        self.told: set[tuple] = set()
         self.default_timeout_rules = 0
         self.routes: list[Route] = []
         self.delegations: list[SourceObject] = []
@@ -198,21 +199,24 @@ class ProxyConverter:
             groups.setdefault(gkey, []).append((rule, insecure))
             owners[gkey] = flat.proxy
         security.report_vhost(r)
+        if r.secure and not insecure_only and tree.routes:
+            self.ctx.report("CTR050", r.root, ("spec", "virtualhost", "tls"),
+                            f"HTTP for {r.fqdn}: each rule redirects with 301 to https on the HTTP listener"
+                            + ("" if not any(as_dict(as_list(as_dict(f.proxy.data.get("spec")).get("routes"))[f.index]).get(
+                                "permitInsecure") is True for f in tree.routes if f.index is not None)
+                               else "; permitInsecure rules are served there"))
         if self.default_timeout_rules:
             self.ctx.report("CTR034", r.root, ("spec", "virtualhost"),
                             f"{self.default_timeout_rules} rule(s) of {r.fqdn} had Contour's 15s response timeout")
             self.default_timeout_rules = 0
-        per_proxy: dict[Key, int] = {}
-        for (pkey, _), _ in groups.items():
-            per_proxy[pkey] = per_proxy.get(pkey, 0) + 1
         seen: dict[Key, int] = {}
         for gkey, rules in groups.items():
             owner = owners[gkey]
             pkey, blocked = gkey
             seen[pkey] = seen.get(pkey, 0) + 1
             name = owner.name if owner is r.root else f"{owner.name}-{host_slug(r.fqdn)}"
-            if per_proxy[pkey] > 1 and blocked:
-                name += "-restricted" if seen[pkey] == 2 else f"-restricted-{seen[pkey] - 1}"
+            if seen[pkey] > 1:  # rules protected by other access controls: a route of their own
+                name += f"-{seen[pkey]}"
             self._emit(r, owner, name, rules, list(blocked), insecure_only)
         return tree.reached
 
@@ -241,7 +245,17 @@ class ProxyConverter:
     def _rule(self, r: RootBuild, flat: FlatRoute) -> tuple[Rule, bool, list[str]] | None:
         converted = conditions.convert(flat.conds)
         for note in converted.notes:
-            self.ctx.report(note.code, note.obj, note.path, note.message, example=note.example)
+            told = (note.code, id(note.obj), note.path, note.message)
+            if told not in self.told:
+                self.told.add(told)
+                self.ctx.report(note.code, note.obj, note.path, note.message, example=note.example)
+            if note.code == "CTR020" and note.obj is not flat.proxy and flat.index is not None:
+                inherited = (note.code, id(flat.proxy), flat.index, note.message)
+                if inherited not in self.told:
+                    self.told.add(inherited)
+                    self.ctx.report("CTR020", flat.proxy, ("spec", "routes", flat.index),
+                                    f"inherited from an include of HTTPProxy {note.obj.namespace}/{note.obj.name}: "
+                                    + note.message, example=note.example)
         for cond in flat.conds:
             cond.obj.account(cond.path)
         if flat.index is None:  # a broken include: Contour answers 502

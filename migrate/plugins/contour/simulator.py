@@ -55,6 +55,9 @@ class _Obj:
         self.namespace = text(meta.get("namespace")) or "default"
         self.kind = text(data.get("kind"))
 
+    def account(self, *paths: Any) -> None:
+        """The walk accounts fields for the converter; the simulator has nothing to account."""
+
 
 @dataclass
 class SimRoute:
@@ -277,7 +280,8 @@ class ContourSimulator:
         if route.denied is not None:
             return Outcome(route.denied, rule=route.rule, notes=("access control: assumed to refuse the probe",))
         if route.redirect is not None:
-            return Outcome(*_redirect(route.redirect, request, route.path), rule=route.rule)
+            code, location = _redirect(route.redirect, request, route.path)
+            return Outcome(code, location=location, rule=route.rule)
         if route.status is not None:
             return Outcome(route.status, rule=route.rule)
         path = request.path
