@@ -206,8 +206,8 @@ class Converter:
         for entry in entries:
             for one in entry.matches:
                 if one.cond.source_namespace is not None:
-                    self.ctx.report("IST032", obj, ("spec", "http", entry.index, "match"),
-                                    "sourceNamespace does not apply to Gateway traffic; that match is left out of the "
+                    self.ctx.report("IST032", obj, (),
+                                    f"http[{entry.index}]: sourceNamespace does not apply to Gateway traffic; that match is left out of the "
                                     "Gateway route")
                     break
         rules = http.rules_for(self, obj, entries, keep)

@@ -237,8 +237,9 @@ def tls_(conv: "Converter", obj: SourceObject, i: int, tls: dict, protocol: str,
         if key in tls:
             conv.ctx.report("IST015", obj, base + (key,), f"tls.{key} not carried over (listener tls.options is "
                             "implementation-specific); the implementation's defaults apply")
-    for key in ("serverCertificate", "privateKey", "caCertificates", "caCrl", "credentialName",
-                "credentialNames"):
+    if isinstance(tls.get("credentialNames"), list):
+        obj.account(base + ("credentialNames",))
+    for key in ("serverCertificate", "privateKey", "caCertificates", "caCrl"):
         if key in tls and not obj.is_accounted(base + (key,)):
             conv.explain(obj, base + (key,))
     return certs

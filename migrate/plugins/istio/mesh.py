@@ -49,7 +49,7 @@ def mesh_routes(conv: "Converter", obj: SourceObject, hosts: list[str], entries:
             namespaces = [(obj.namespace, None)] + [(ns, ns) for ns in sources]
             for route_ns, source in namespaces:
                 if source is not None and source == svc[0]:
-                    conv.ctx.report("IST032", obj, ("spec", "http"), f"sourceNamespace {source} is the Service's own "
+                    conv.ctx.report("IST032", obj, (), f"sourceNamespace {source} is the Service's own "
                                     "namespace: a route there is a producer route for every client; those matches are "
                                     "left out")
                     continue
@@ -85,7 +85,7 @@ def mesh_routes(conv: "Converter", obj: SourceObject, hosts: list[str], entries:
                                         "(Istio's default routing for unmatched requests)")
                         told_catch_all = True
                 if source is not None:
-                    conv.ctx.report("IST073", obj, ("spec", "http"), f"matches on sourceNamespace {source} -> consumer "
+                    conv.ctx.report("IST073", obj, (), f"matches on sourceNamespace {source} -> consumer "
                                     f"route {route_ns}/{route.name}")
                 elif route_ns != svc[0] and not local_only:
                     conv.ctx.report("IST071", obj, (), f"consumer route for Service {svc[0]}/{svc[1]}: only clients in "
