@@ -1,0 +1,153 @@
+"""Istio plugin: parsing, the Istio-side simulator on documented behaviour, and the
+converted output compared with the Gateway API simulators where the conversion
+claims equivalence."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import REPO
+from migrate.semantics.gateway import GatewaySimulator, MeshSimulator
+from migrate.semantics.request import Request
+from migrate.testing import run_case
+from migrate.plugins.istio.http import envoy_prefix_rewrite, gateway_prefix_rewrite
+from migrate.plugins.istio.parse import StringMatch, duration_ms, gateway_duration, service_of, split_server_host
+from migrate.plugins.istio.simulator import IstioSimulator
+
+CASES = REPO / "fixtures" / "istio"
+
+
+def docs(text: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def only(outcome) -> str | None:
+    """The one backend a forwarded outcome goes to (weights aside)."""
+    return outcome.backends[0][0] if outcome.forwarded and len(outcome.backends) == 1 else None
+
+
+def case_input(name: str) -> list[dict]:
+    return docs((CASES / name / "input.yaml").read_text())
+
+
+def converted(name: str) -> list[dict]:
+    return [item.obj for item in run_case(CASES / name).objects]
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def test_hosts_resolve_to_services_as_istio_does():
+    assert service_of("reviews", "bookinfo") == ("bookinfo", "reviews")
+    assert service_of("ratings.other.svc.cluster.local", "bookinfo") == ("other", "ratings")
+    assert service_of("api.example.com", "bookinfo") is None  # external / ServiceEntry host
+    assert service_of("*.example.com", "bookinfo") is None
+
+
+def test_uri_prefix_is_a_string_prefix():
+    prefix = StringMatch("prefix", "/api")
+    assert prefix.matches("/apix") and prefix.matches("/api/v1") and not prefix.matches("/ap")
+    assert StringMatch("regex", "/a+").matches("/aaa") and not StringMatch("regex", "/a+").matches("/aaa/b")
+
+
+def test_server_host_namespaces():
+    assert split_server_host("./a.com", "gw") == ("gw", "a.com")
+    assert split_server_host("*/a.com", "gw") == (None, "a.com")
+    assert split_server_host("team/a.com", "gw") == ("team", "a.com")
+    assert split_server_host("a.com", "gw") == (None, "a.com")
+
+
+def test_durations():
+    assert duration_ms("1.5s") == 1500 and gateway_duration(1500) == "1500ms"
+    assert gateway_duration(duration_ms("2s")) == "2s" and duration_ms("soon") is None
+
+
+def test_prefix_rewrite_slash_difference():
+    # Envoy replaces the matched string; Gateway API the matched segments
+    assert envoy_prefix_rewrite("/foo/x", "/foo", "/") == "//x"
+    assert gateway_prefix_rewrite("/foo/x", "/foo", "/") == "/x"
+    assert envoy_prefix_rewrite("/api/x", "/api/", "/") == gateway_prefix_rewrite("/api/x", "/api/", "/") == "/x"
+
+
+# -- the Istio simulator -------------------------------------------------------------------------
+
+
+def test_first_match_wins_in_istio():
+    sim = IstioSimulator(case_input("order-dependent"))
+    assert only(sim.handle(Request("app.example.com", "/api/v2/x"))) == "app/api-v1:80"
+    assert only(sim.handle(Request("app.example.com", "/apix"))) == "app/api-v1:80"
+    assert sim.handle(Request("other.example.com", "/api")).status == 404
+
+
+def test_https_redirect_is_301():
+    sim = IstioSimulator(case_input("https-redirect"))
+    out = sim.handle(Request("www.example.com", "/a?b=1"))
+    assert (out.status, out.location) == (301, "https://www.example.com/a?b=1")
+    assert sim.has_certificate("www.example.com") and not sim.has_certificate("x.example.com")
+
+
+def test_redirect_defaults_to_301():
+    sim = IstioSimulator(case_input("redirect-rewrite"))
+    out = sim.handle(Request("old.example.com", "/v1/getProductRatings"))
+    assert (out.status, out.location) == (301, "http://new.example.com/v1/bookRatings")
+
+
+def test_mesh_default_routing():
+    sim = IstioSimulator(case_input("mesh-producer"))
+    jason = Request("reviews", "/", headers={"end-user": "jason"})
+    assert only(sim.handle_mesh(("bookinfo", "reviews"), 9080, jason)) == "bookinfo/reviews-v2:9080"
+    # a VirtualService that matches nothing: Istio routes to the Service itself
+    assert only(sim.handle_mesh(("bookinfo", "reviews"), 9080, Request("reviews", "/other"))) == "bookinfo/reviews:9080"
+    # no VirtualService at all: straight to the Service
+    assert only(sim.handle_mesh(("bookinfo", "ratings"), 9080, Request("ratings", "/"))) == "bookinfo/ratings:9080"
+
+
+def test_export_to_dot_limits_visibility():
+    sim = IstioSimulator(case_input("mesh-consumer"))
+    request = Request("details", "/")
+    inside = sim.handle_mesh(("bookinfo", "details"), 9080, request, client_namespace="frontend")
+    outside = sim.handle_mesh(("bookinfo", "details"), 9080, request, client_namespace="bookinfo")
+    assert inside.headers_set == (("x-caller", "frontend"),)
+    assert outside.headers_set == ()
+
+
+# -- conversion, compared with the Gateway API side ------------------------------------------------
+
+
+def test_mesh_virtual_service_becomes_route_with_service_parent():
+    """Acceptance: a VirtualService bound to `mesh` yields an HTTPRoute with a Service parentRef."""
+    routes = [o for o in converted("mesh-producer") if o["kind"] == "HTTPRoute"]
+    assert [r["spec"]["parentRefs"] for r in routes] == [[{"group": "", "kind": "Service", "name": "reviews",
+                                                           "namespace": "bookinfo"}]]
+    assert routes[0]["spec"]["rules"][-1] == {"backendRefs": [{"name": "reviews", "port": 9080}]}  # the catch-all
+
+
+def test_mesh_outcomes_agree_with_gamma():
+    source = case_input("mesh-producer")
+    istio, gamma = IstioSimulator(source), MeshSimulator(converted("mesh-producer") + source)
+    for request in (Request("reviews", "/", headers={"end-user": "jason"}), Request("reviews", "/reviews/1"),
+                    Request("reviews", "/elsewhere")):
+        before = istio.handle_mesh(("bookinfo", "reviews"), 9080, request)
+        after = gamma.handle(("bookinfo", "reviews"), 9080, request)
+        assert before.same_behaviour(after), (request, before, after)
+
+
+def test_gateway_outcomes_agree_where_no_finding_says_otherwise():
+    source = case_input("gateway-basic")
+    istio, gateway = IstioSimulator(source), GatewaySimulator(converted("gateway-basic"))
+    for path in ("/productpage", "/login", "/static/app.js", "/api/v1/products/1", "/nothing"):
+        request = Request("bookinfo.example.com", path)
+        assert istio.handle(request).same_behaviour(gateway.handle(request)), path
+
+
+def test_mutual_tls_fails_closed():
+    result = run_case(CASES / "mutual-tls-fail-closed")
+    route = next(o.obj for o in result.objects if o.obj["kind"] == "HTTPRoute")
+    assert all("backendRefs" not in rule for rule in route["spec"]["rules"])
+    assert result.report.exit_code == 1
+
+
+def test_order_dependence_is_reported_with_an_example():
+    result = run_case(CASES / "order-dependent")
+    found = [f for f in result.report.findings if f.code == "IST033"]
+    assert found and "/api/v2" in found[0].example
