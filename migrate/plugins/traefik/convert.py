@@ -8,7 +8,7 @@ from typing import Sequence
 
 from migrate.plugin import Context, Conversion, SourceObject
 from migrate.plugins.ingress import is_ingress
-from migrate.plugins.traefik import ingressroute, priority, tcp
+from migrate.plugins.traefik import ingressroute, priority, tcp, tls
 from migrate.plugins.traefik.annotations import TraefikIngressConverter
 from migrate.plugins.traefik.state import Run
 
@@ -32,8 +32,12 @@ def convert_all(objs: Sequence[SourceObject], ctx: Context) -> Conversion:
         if obj.kind in ("IngressRoute", "IngressRouteTCP", "IngressRouteUDP"):
             continue
         run.legacy_group(obj)
+        if obj.kind == "TLSStore" and obj.name == "default":
+            run.used.add(id(obj))  # the default store serves every TLS router
         if id(obj) not in run.used:
             ctx.report("TRF022", obj, ("spec",), f"{obj.kind} {obj.namespace}/{obj.name} is used by no router in the input")
+        elif obj.kind == "TLSStore":
+            tls.tls_store(run, obj)
         else:
             run.explain_rest(obj)
     priority.check(run)

@@ -100,12 +100,22 @@ def _add(rule: Rule, new: Any) -> None:
     for i, old in enumerate(rule.filters):
         if type(old) is type(new) and isinstance(new, (RequestHeaders, ResponseHeaders)):
             a, b = old.change, new.change
-            rule.filters[i] = type(new)(HeaderChange(a.set + b.set, a.add + b.add, a.remove + b.remove))
+            rule.filters[i] = type(new)(HeaderChange(_last_wins(a.set + b.set), a.add + b.add,
+                                                     tuple(dict.fromkeys(a.remove + b.remove))))
             return
         if type(old) is type(new) and isinstance(new, Rewrite):
             rule.filters[i] = replace(old, path=new.path or old.path, hostname=new.hostname or old.hostname)
             return
     rule.filters.append(new)
+
+
+def _last_wins(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Header names are unique in a modifier: a later value replaces an earlier one (Traefik's order)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, value in pairs:
+        out.pop(name.lower(), None)
+        out[name.lower()] = (name, value)
+    return tuple(out.values())
 
 
 def add_prefix(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rule]) -> list[str]:
@@ -286,7 +296,7 @@ def headers(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rul
             if cors is not None:
                 _add(rule, cors)
         if res_set or res_remove:
-            _add(rule, ResponseHeaders(HeaderChange(set=tuple(res_set), remove=tuple(res_remove))))
+            _add(rule, ResponseHeaders(HeaderChange(set=_last_wins(tuple(res_set)), remove=tuple(res_remove))))
     converted = ["customRequestHeaders", "customResponseHeaders", *HEADER_FLAGS, *HEADER_VALUES, *CORS_KEYS,
                  "stsSeconds", "stsIncludeSubdomains", "stsPreload", "forceSTSHeader"]
     for key in converted:

@@ -113,7 +113,9 @@ class Run:
         key = (settings.gateway_namespace, name)
         if key not in model.gateways and settings.gateway_class is None:
             self.ctx.report("GM008", obj, class_path or (), f"Gateway {key[0]}/{name} uses gatewayClassName '{cls}'")
-        return model.gateway(settings.gateway_namespace, name, settings.gateway_class or cls)
+        gateway = model.gateway(settings.gateway_namespace, name, settings.gateway_class or cls)
+        self.http_listener(gateway)  # a Gateway needs at least one listener; web is always there
+        return gateway
 
     def http_listener(self, gateway: Gateway) -> Listener:
         found = gateway.listener("http")

@@ -22,6 +22,10 @@ def route_tls(run: Run, obj: SourceObject, path: Path_, tls: dict) -> tuple[str 
                            + ("the Secret is used for the listener" if secret else "no HTTPS listener is made: issue a Secret with cert-manager"))
     if "store" in tls:
         run.ctx.report("TRF016", obj, path + ("store",), "tls.store: the TLSStore's default certificate is Traefik's")
+        ref = as_dict(tls.get("store"))
+        store = run.find("TLSStore", str(ref.get("namespace") or obj.namespace), str(ref.get("name") or ""))
+        if store is not None:
+            tls_store(run, store)
     options: list[SourceObject] = []
     ref = as_dict(tls.get("options"))
     if ref:
@@ -73,6 +77,6 @@ def tls_store(run: Run, obj: SourceObject) -> None:
     spec = as_dict(obj.data.get("spec"))
     for key in spec:
         if key in ("defaultCertificate", "defaultGeneratedCert", "certificates"):
-            run.ctx.report("TRF016", obj, ("spec", key), f"{key}: certificates of Traefik's TLS store; each Gateway "
+            run.once("TRF016", obj, ("spec", key), f"{key}: certificates of Traefik's TLS store; each Gateway "
                            "HTTPS listener names its own Secret")
     run.explain_rest(obj)

@@ -1,0 +1,79 @@
+"""Traefik rule language: parsing, Traefik's own matching semantics, DNF, regex rewriting."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from migrate.plugins.traefik import rules
+from migrate.plugins.traefik.simulator import TraefikSimulator
+from migrate.semantics.request import Request
+
+
+def test_precedence_and_dnf():
+    node = rules.parse("Host(`a`) && PathPrefix(`/x`) || Host(`b`)")
+    assert isinstance(node, rules.Or)
+    alts = rules.dnf(rules.parse("(Host(`a`) || Host(`b`)) && (Path(`/p`) || Method(`GET`))"))
+    assert len(alts) == 4 and all(len(c) == 2 for c in alts)
+
+
+def test_negation_de_morgan():
+    alts = rules.dnf(rules.parse("!(Host(`a`) && Path(`/p`))"))
+    assert alts == [[(True, rules.Call("Host", ("a",)))], [(True, rules.Call("Path", ("/p",)))]]
+
+
+@pytest.mark.parametrize("bad", ["Host(`a`", "Host(`a`) &&", "Nope(`x`)", "Header(`k`)", ""])
+def test_bad_rules_raise(bad):
+    with pytest.raises(rules.RuleError):
+        rules.parse(bad)
+
+
+def test_v2_forms_normalise():
+    node = rules.parse("Host(`a`, `b`) && Headers(`X`, `1`) && Query(`k=v`)")
+    text = str(rules.dnf(node))
+    assert "Header" in text and "('k', 'v')" in text and len(rules.dnf(node)) == 2
+    path = rules.parse("Path(`/u/{id:[0-9]+}`)", v2=True)
+    assert path == rules.Call("PathRegexp", ("^/u/([0-9]+)$",))
+
+
+def test_traefik_semantics():
+    r = Request(host="shop.example.com", path="/products-for-sale", headers={"X-V": "2"}, query={"q": "1"})
+    assert rules.evaluate(rules.parse("PathPrefix(`/products`)"), r)  # character-wise
+    assert rules.evaluate(rules.parse("PathRegexp(`sale`)"), r)  # unanchored
+    assert rules.evaluate(rules.parse("Header(`x-v`, `2`) && Query(`q`)"), r)
+    assert not rules.evaluate(rules.parse("ClientIP(`10.0.0.0/8`)"), r)
+    assert rules.host_matches("*.example.com", "a.example.com") and not rules.host_matches("*.example.com", "a.b.example.com")
+
+
+@pytest.mark.parametrize("regex,path,ok", [("^/api/v[0-9]+$", "/api/v2", True), ("^/api", "/api/x", True),
+                                           ("v2", "/x/v2/y", True), ("^/a|^/b", "/b/c", True), ("^/a$", "/a/b", False)])
+def test_go_regex_as_full_keeps_search_meaning(regex, path, ok):
+    assert bool(re.fullmatch(rules.go_regex_as_full(regex), path)) == ok == bool(re.search(regex, path))
+
+
+def test_host_regexp_wildcard():
+    assert rules.host_regexp_as_wildcard(r"^[a-z0-9-]+\.example\.com$") == ("*.example.com", False)
+    assert rules.host_regexp_as_wildcard(r"^.+\.example\.com$") == ("*.example.com", True)
+    assert rules.host_regexp_as_wildcard(r"^(a|b)\.example\.com$") is None
+
+
+def _route(name, match, priority=None, middlewares=()):
+    route = {"match": match, "services": [{"name": name, "port": 80}], "middlewares": [{"name": m} for m in middlewares]}
+    if priority is not None:
+        route["priority"] = priority
+    return route
+
+
+def test_simulator_priority_and_middlewares():
+    objs = [{"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {"name": "r", "namespace": "d"},
+             "spec": {"entryPoints": ["web"], "routes": [
+                 _route("short", "Host(`h`)"), _route("long", "Host(`h`) && PathPrefix(`/api`)", middlewares=["strip"]),
+                 _route("top", "Host(`h`) && Path(`/top`)", priority=1), _route("gone", "Path(`/x`)", middlewares=["nope"])]}},
+            {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware", "metadata": {"name": "strip", "namespace": "d"},
+             "spec": {"stripPrefix": {"prefixes": ["/api"]}}}]
+    sim = TraefikSimulator(objs)
+    out = sim.handle(Request(host="h", path="/api/v1"))
+    assert out.backends == (("d/long:80", 1000),) and out.path == "/v1"
+    assert sim.handle(Request(host="h", path="/top")).backends[0][0] == "d/short:80"  # priority 1 < length
+    assert sim.handle(Request(host="other", path="/x")).status == 404  # router with a missing middleware does not exist
