@@ -507,7 +507,7 @@ def mirror_(conv: "Converter", obj: SourceObject, i: int, item: dict, entry: Ent
             if value is None or not 0 <= value <= 100:
                 conv.ctx.input_error(obj, pct_path, f"percentage {pct!r} is not 0-100")
             else:
-                percent = int(round(value))
+                percent = int(value + 0.5)  # half up (round() would give 12 for 12.5)
                 if percent != value:
                     conv.ctx.report("IST057", obj, pct_path, f"mirror percentage {value} rounded to {percent}")
                 else:

@@ -311,11 +311,11 @@ class IstioSimulator:
         if isinstance(item.get("mirror"), dict):
             pct = percent_of(item.get("mirrorPercentage", item.get("mirrorPercent")))
             target = self._backend(item["mirror"], ns)
-            mirrors.append(target + (f" ({int(round(pct))}%)" if pct is not None else ""))
+            mirrors.append(target + (f" ({int(pct + 0.5)}%)" if pct is not None else ""))
         for m in item.get("mirrors") or []:
             if isinstance(m, dict) and isinstance(m.get("destination"), dict):
                 pct = percent_of(m.get("percentage"))
-                mirrors.append(self._backend(m["destination"], ns) + (f" ({int(round(pct))}%)" if pct is not None else ""))
+                mirrors.append(self._backend(m["destination"], ns) + (f" ({int(pct + 0.5)}%)" if pct is not None else ""))
         return Outcome(200, backends=tuple(backends), path=join_query(path, request.query), host=host,
                        headers_set=tuple(sets), headers_added=tuple(adds), headers_removed=tuple(removes),
                        mirrors=tuple(mirrors), rule=label)
