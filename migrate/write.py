@@ -17,6 +17,7 @@ from migrate.parallel import map_ranges
 from migrate.yamlout import dump, dump_all
 
 
+
 def render(objects: Iterable[Emitted], fmt: str) -> str:
     objects = list(objects)
     if fmt == "json":
@@ -30,19 +31,31 @@ def out_path(root: Path, item: Emitted) -> Path:
     return root / (namespace or "_cluster") / f"{kind.lower()}-{name}.yaml"
 
 
-def atomic_write(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: read once: os.umask can only be read by setting it
+_UMASK = _umask()
+
+
+def atomic_write(path: Path, text: str, *, parent_exists: bool = False) -> None:
     """Write ``text`` to ``path`` so a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not parent_exists:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode = path.stat().st_mode & 0o777  # an existing file keeps its mode
+        mode = os.stat(path).st_mode & 0o777  # an existing file keeps its mode
     except FileNotFoundError:
         mode = 0o644
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, mode)  # the umask may have narrowed it at creation
+        if mode & _UMASK:
+            os.chmod(tmp, mode)  # the umask narrowed it at creation
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -53,14 +66,22 @@ def atomic_write(path: Path, text: str) -> None:
 def write_dir(root: Path, objects: Iterable[Emitted]) -> list[Path]:
     root = root.resolve()
     items = list(objects)
-    paths = [out_path(root, item).resolve() for item in items]
+    paths = [out_path(root, item) for item in items]
+    # names are checked as text, and each folder (a namespace, right under root) is
+    # resolved once, before anything is written: only a symlinked folder could lead out
     for path in paths:
-        if root not in path.parents:
+        if path.parent.parent != root or {path.name, path.parent.name} & {".", ".."}:
             raise ValueError(f"refusing to write outside {root}: {path}")
+    folders = sorted({path.parent for path in paths})
+    for folder in folders:
+        if folder.resolve() != folder:
+            raise ValueError(f"refusing to write outside {root}: {folder} leads to {folder.resolve()}")
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
 
     def write(chunk: Sequence[Emitted], start: int, end: int) -> list[Path]:
         for index in range(start, end):
-            atomic_write(paths[index], dump(chunk[index].obj, chunk[index].comments))
+            atomic_write(paths[index], dump(chunk[index].obj, chunk[index].comments), parent_exists=True)
         return paths[start:end]
 
     return map_ranges(write, items)

@@ -69,30 +69,57 @@ def _comment_lines(comments: Iterable[str], indent: str) -> list[str]:
     return [f"{indent}# {c}".rstrip() if c else f"{indent}#" for c in comments]
 
 
-def _write(value: Any, indent: int, path: Path_, comments: Mapping[Path_, list[str]], out: list[str]) -> None:
-    """Write a mapping or list body at ``indent`` (the caller wrote the key or dash)."""
+class _Comments:
+    """Comments by path, and every path that has a comment at or below it (so the writer
+    tracks paths only inside subtrees that carry comments: most carry none)."""
+
+    def __init__(self, by_path: Mapping[Path_, list[str]]) -> None:
+        self.by_path = by_path
+        self.above = {p[:n] for p in by_path for n in range(len(p) + 1)}
+
+    def lines(self, path: Path_, pad: str) -> list[str]:
+        found = self.by_path.get(path)
+        return _comment_lines(found, pad) if found else []
+
+    def under(self, path: Path_) -> "_Comments | None":
+        return self if path in self.above else None
+
+
+def _write(value: Any, indent: int, path: Path_, comments: _Comments | None, out: list[str]) -> None:
+    """Write a mapping or list body at ``indent`` (the caller wrote the key or dash).
+    ``comments`` is None when nothing at or below ``path`` has a comment."""
     pad = " " * indent
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = path + (key,)
-            out.extend(_comment_lines(comments.get(sub, ()), pad))
-            _entry(f"{pad}{scalar(str(key))}:", item, indent, sub, comments, out, nested=indent + 2)
+            sub, inner = None, None
+            if comments is not None:
+                sub = path + (key,)
+                out.extend(comments.lines(sub, pad))
+                inner = comments.under(sub)
+            _entry(f"{pad}{scalar(str(key))}:", item, indent, sub, inner, out, nested=indent + 2)
     else:
         for i, item in enumerate(value):
-            sub = path + (i,)
-            out.extend(_comment_lines(comments.get(sub, ()), pad))
+            sub, inner = None, None
+            if comments is not None:
+                sub = path + (i,)
+                out.extend(comments.lines(sub, pad))
+                inner = comments.under(sub)
             if isinstance(item, dict) and item:
                 first = True
-                for key, inner in item.items():
-                    inner_path = sub + (key,)
+                for key, child in item.items():
+                    child_path, child_comments = None, None
+                    if inner is not None:
+                        child_path = sub + (key,)
+                        if not first:
+                            out.extend(inner.lines(child_path, pad + "  "))
+                        child_comments = inner.under(child_path)
                     lead = f"{pad}- " if first else f"{pad}  "
-                    if not first:
-                        out.extend(_comment_lines(comments.get(inner_path, ()), pad + "  "))
-                    _entry(f"{lead}{scalar(str(key))}:", inner, indent + 2, inner_path, comments, out, nested=indent + 4)
+                    _entry(f"{lead}{scalar(str(key))}:", child, indent + 2, child_path, child_comments, out,
+                           nested=indent + 4)
                     first = False
             elif isinstance(item, list) and item:
                 out.append(f"{pad}-")
-                _write(item, indent + 2, sub, comments, out)
+                _write(item, indent + 2, sub, inner, out)
             else:
                 out.append(f"{pad}- {_empty_or_atom(item)}")
 
@@ -105,7 +132,8 @@ def _empty_or_atom(value: Any) -> str:
     return _atom(value)
 
 
-def _entry(head: str, value: Any, indent: int, path: Path_, comments: Mapping[Path_, list[str]], out: list[str], *, nested: int) -> None:
+def _entry(head: str, value: Any, indent: int, path: Any, comments: _Comments | None, out: list[str], *,
+           nested: int) -> None:
     if isinstance(value, dict) and value:
         out.append(head)
         _write(value, nested, path, comments, out)
@@ -120,7 +148,7 @@ def dump(obj: dict, comments: Mapping[Path_, list[str]] | None = None) -> str:
     """One document (no ``---``), comments above the parts named by path; ``()`` = above it all."""
     comments = comments or {}
     out = _comment_lines(comments.get((), ()), "")
-    _write(obj, 0, (), comments, out)
+    _write(obj, 0, (), _Comments(comments) if comments else None, out)
     return "\n".join(out) + "\n"
 
 
