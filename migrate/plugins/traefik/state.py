@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import yaml
 
 from migrate.ir import Gateway, Listener, ObjectRef, Origin, Route
-from migrate.mapping_table import (FieldMapping, KindTable, Mapping, MappingTable, MappingTableError, covering,
-                                   generic_path, load_table, mappings_dir)
+from migrate.mapping_table import MappingTable, covering, generic_path, load_table
 from migrate.names import host_slug, slug
 from migrate.plugin import Context, SourceObject
 
@@ -29,17 +27,8 @@ Path_ = tuple[Any, ...]
 
 @lru_cache(maxsize=1)
 def table() -> MappingTable:
-    """mappings/traefik.yaml. Annotation names carry dots (router.tls), which the shared schema's
-    name pattern does not allow yet: on that one complaint the table is built unvalidated."""
-    try:
-        return load_table("traefik")
-    except MappingTableError:
-        data = yaml.safe_load((mappings_dir() / "traefik.yaml").read_text(encoding="utf-8"))
-        kinds = {kind: KindTable(kind, e["group"], tuple(e["versions"]),
-                                 {p: FieldMapping(path=p, **f) for p, f in e["fields"].items()})
-                 for kind, e in data["kinds"].items()}
-        return MappingTable(data["controller"], data["prefix"], data["source"],
-                            {n: Mapping(name=n, **e) for n, e in data["annotations"].items()}, {}, kinds)
+    """mappings/traefik.yaml, read once."""
+    return load_table("traefik")
 
 
 def group_of(obj: SourceObject) -> str:
