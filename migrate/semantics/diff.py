@@ -14,6 +14,9 @@ from migrate.semantics.probes import mesh_probes, probes
 from migrate.semantics.request import Outcome, Request
 
 
+GATEWAY_ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"})
+
+
 @dataclass(frozen=True)
 class Change:
     request: Request
@@ -68,8 +71,9 @@ def _object_of(outcome: Outcome, made_from: Mapping[str, str]) -> str:
     made = made_from.get(f"{parts[0]} {parts[1]}")
     if made is not None:
         return made
-    # a source object's own rule ("VirtualService shop/web http[0]"); converted kinds not made by us: unknown
-    return "" if parts[0].endswith("Route") else f"{parts[0]}/{parts[1]}"
+    # a source object's own rule ("VirtualService shop/web http[0]", "IngressRoute shop/web routes[0]");
+    # a Gateway API route we did not make: unknown
+    return "" if parts[0] in GATEWAY_ROUTE_KINDS else f"{parts[0]}/{parts[1]}"
 
 
 def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converted: Iterable[dict],
