@@ -40,6 +40,14 @@ def test_the_last_condition_decides_exact_and_any_regex_makes_a_regex():
     assert conditions.merged_path([]) == ("prefix", "/")
 
 
+def test_a_header_or_query_condition_after_exact_keeps_it_exact():
+    # conditions-headers-query: `exact: /export` then a queryParameter condition is still an exact match
+    conds = [cond({"exact": "/export"}), cond({"queryParameter": {"name": "token", "present": True}})]
+    assert conditions.merged_path(conds) == ("exact", "/export")
+    conds = [cond({"prefix": "/api"}), cond({"exact": "/v1"}), cond({"header": {"name": "x", "exact": "y"}})]
+    assert conditions.merged_path(conds) == ("exact", "/api/v1")
+
+
 def test_contour_rejects_two_path_conditions_and_exact_on_includes():
     assert "more than one path condition" in conditions.invalid([{"prefix": "/a"}, {"prefix": "/b"}], include=False)
     assert "include" in conditions.invalid([{"exact": "/a"}], include=True)

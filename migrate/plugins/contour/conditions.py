@@ -99,20 +99,20 @@ def invalid(conds: list[dict], *, include: bool) -> str | None:
 
 def merged_path(conds: list[Cond]) -> tuple[str, str]:
     """Contour's merge of the path conditions along an include chain."""
-    joined, kind, last = "", "prefix", None
+    joined, kind, last = "", "prefix", "prefix"
     for cond in conds:
         for key in ("prefix", "exact", "regex"):
             if cond.data.get(key) not in (None, ""):
                 joined += text(cond.data[key])
+                last = key  # the last PATH condition decides (header/query conditions do not)
                 if key == "regex":
                     kind = "regex"
-        last = cond.data
     joined = re.sub(r"//+", "/", joined)
     if not joined:
         return ("prefix", "/")
     if kind == "regex":
         return ("regex", joined)
-    return ("exact", joined) if last is not None and last.get("exact") not in (None, "") else ("prefix", joined)
+    return ("exact", joined) if last == "exact" else ("prefix", joined)
 
 
 def string_prefix_regex(value: str) -> str:

@@ -3,8 +3,10 @@
 Only roots (``spec.virtualhost``) serve traffic. Walking from each root, every
 include adds its conditions to those above it and its target's routes follow;
 an include of a missing HTTPProxy or of another root makes Contour answer that
-include's conditions with 502; an include back onto the chain is not followed
-(cycle); invalid conditions make Contour drop the whole proxy. HTTPProxies no root
+include's own conditions with 502 (none when it has no conditions); an include back
+onto the chain is not followed (cycle); an include with invalid or duplicate
+conditions is skipped; an invalid route makes Contour drop every route of its proxy
+(``internal/dag/httpproxy_processor.go``, computeRoutes). HTTPProxies no root
 reaches are orphaned and not served.
 """
 
@@ -60,22 +62,25 @@ def _conds(obj: SourceObject, base: Path_, raw: Any) -> list[Cond]:
     return [Cond(obj, base + (i,), c) for i, c in enumerate(as_list(raw)) if isinstance(c, dict)]
 
 
+def include_problem(inc: dict, earlier: list[str]) -> str | None:
+    """Why Contour skips this include (the rest of the proxy is still served), or None.
+    ``earlier`` collects the condition signatures of the includes before it (duplicates are skipped)."""
+    if not text(inc.get("name")):
+        return "an include needs a name"
+    why = conditions.invalid(as_list(inc.get("conditions")), include=True)
+    if why:
+        return why
+    sig = repr(sorted(repr(c) for c in as_list(inc.get("conditions"))))
+    if sig in earlier:
+        return "an earlier include has identical conditions"
+    earlier.append(sig)
+    return None
+
+
 def proxy_problem(obj: SourceObject) -> tuple[Path_, str] | None:
-    """Why Contour rejects this HTTPProxy's own routes and includes outright, or None."""
+    """Why Contour drops every route of this HTTPProxy (and of the proxies it includes), or None:
+    an invalid route (``computeRoutes`` returns nothing for the whole proxy)."""
     spec = as_dict(obj.data.get("spec"))
-    for i, inc in enumerate(as_list(spec.get("includes"))):
-        inc = as_dict(inc)
-        if not text(inc.get("name")):
-            return ("spec", "includes", i), "an include needs a name"
-        why = conditions.invalid(as_list(inc.get("conditions")), include=True)
-        if why:
-            return ("spec", "includes", i, "conditions"), why
-    seen: list[tuple] = []
-    for i, inc in enumerate(as_list(spec.get("includes"))):
-        sig = repr(sorted(repr(c) for c in as_list(as_dict(inc).get("conditions"))))
-        if sig in seen:
-            return ("spec", "includes", i, "conditions"), "two includes have identical conditions"
-        seen.append(sig)
     for i, route in enumerate(as_list(spec.get("routes"))):
         if not isinstance(route, dict):
             return ("spec", "routes", i), "a route is not a mapping"
@@ -107,17 +112,32 @@ def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chai
         return
     spec = as_dict(proxy.data.get("spec"))
     mine: list[FlatRoute] = []
+    earlier: list[str] = []
     for i, raw in enumerate(as_list(spec.get("includes"))):
         inc = as_dict(raw)
         path = ("spec", "includes", i)
-        conds = above + _conds(proxy, path + ("conditions",), inc.get("conditions"))
+        skipped = include_problem(inc, earlier)
+        if skipped:
+            tree.problems.append(Problem("CTR001", proxy, path, f"{skipped}: Contour skips this include (HTTPProxy "
+                                                                f"{key[0]}/{key[1]} is marked invalid but its other "
+                                                                "routes are served); it is skipped here too"))
+            proxy.account(path)
+            continue
+        own = _conds(proxy, path + ("conditions",), inc.get("conditions"))
+        conds = above + own
         target_key = (text(inc.get("namespace")) or proxy.namespace, text(inc.get("name")))
         target = index.get(target_key)
         if target is None or as_dict(target.data.get("spec")).get("virtualhost") is not None:
             why = "does not exist" if target is None else "is a root (has a virtualhost)"
-            tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why}: "
-                                                                "Contour answers its conditions with 502"))
-            mine.append(FlatRoute(proxy, None, conds, chain, path))
+            if own:
+                # Contour's 502 route carries only this include's own conditions, not those above it
+                tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why}: "
+                                                                    "Contour answers its conditions with 502"))
+                mine.append(FlatRoute(proxy, None, own, chain, path))
+            else:
+                tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why} "
+                                                                    "and has no conditions: Contour adds no route for it"))
+                proxy.account(path)
             continue
         proxy.account(path + ("name",), path + ("namespace",))
         if target_key not in chain:

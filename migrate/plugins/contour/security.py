@@ -47,7 +47,10 @@ def rule_controls(b: "RuleBuild") -> list[str]:
     """The controls protecting this rule (field paths as written), and report the route-level ones."""
     r, route = b.root, b.route
     names = []
+    own_ip = any(route.get(k) not in (None, [], {}) for k in ("ipAllowPolicy", "ipDenyPolicy"))
     for key, path in r.controls.items():
+        if key in ("ipAllowPolicy", "ipDenyPolicy") and own_ip:
+            continue  # a route's IP filters replace the virtual host's (ip-filtering docs: not additive)
         if key == "authorization":
             disabled = as_dict(route.get("authPolicy")).get("disabled")
             if (r.auth_disabled if disabled is None else disabled is True):
