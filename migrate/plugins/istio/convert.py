@@ -248,6 +248,8 @@ def _grpc_rule(conv: Converter, obj: SourceObject, index: int, rule: Rule) -> Ru
                 grpc = GrpcMethod(parts[0], parts[1])
             elif m.path.type == "PathPrefix" and len(parts) == 1 and parts[0]:
                 grpc = GrpcMethod(parts[0])
+                if m.path.value.endswith("/"):
+                    _drop_prefix_note(conv, obj, index, m.path.value)
             elif m.path.value != "/":
                 conv.ctx.report("IST062", obj, ("spec", "http", index, "match"), f"uri {m.path.value!r} is no gRPC "
                                 "service or method path; this rule matches every method")
@@ -256,6 +258,20 @@ def _grpc_rule(conv: Converter, obj: SourceObject, index: int, rule: Rule) -> Ru
     return Rule(matches=kept if len(kept) == len(matches) else [], filters=[f for f in rule.filters
                 if type(f).__name__ in ("RequestHeaders", "ResponseHeaders", "Mirror")],
                 backends=rule.backends, name=rule.name, origin=rule.origin)
+
+
+def _drop_prefix_note(conv: Converter, obj: SourceObject, index: int, value: str) -> None:
+    """A service match {service: pkg.Svc} matches exactly the string prefix /pkg.Svc/, so the IST030
+    warning (PathPrefix is element-wise) does not apply, unless a mesh HTTPRoute uses the same match."""
+    gateways = obj.data["spec"].get("gateways")
+    if not isinstance(gateways, list) or MESH in gateways:
+        return
+    where = f"spec.http[{index}]."
+    for finding in list(conv.ctx.findings):
+        src = finding.source
+        if (finding.code == "IST030" and (src.kind, src.namespace, src.name) == (obj.kind, obj.namespace, obj.name)
+                and src.field.startswith(where) and f"uri prefix {value!r}" in finding.message):
+            conv.ctx.findings.remove(finding)
 
 
 def _depth(path: Path_, key: str) -> int:

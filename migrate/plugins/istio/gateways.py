@@ -186,6 +186,9 @@ def server_(conv: "Converter", obj: SourceObject, gw: Any, i: int, server: dict,
             continue  # the same host twice on one port
         listener = Listener(name, gw_protocol, number, None if dns == "*" else dns, list(certs), tls_mode,
                             origin=Origin(obj.source(base), comments.under(obj, base)))
+        if ns is not None:
+            # `ns/host` admits that namespace's VirtualServices whether or not any is converted now
+            listener.route_namespaces.add(ns)
         model_gw.listeners.append(listener)
         srv.listeners.append(ServerListener(name, gw_protocol, number, dns, ns))
     if https_redirect and gw_protocol == "HTTP":
@@ -216,8 +219,10 @@ def tls_(conv: "Converter", obj: SourceObject, i: int, tls: dict, protocol: str,
         ns = workload_namespace(obj)
         for path, name in names:
             certs.append(ObjectRef(name, ns))
-            conv.ctx.report("IST011", obj, path, f"Secret {ns}/{name} (the gateway workload's namespace"
-                            + (", assumed from the default selector" if ns != obj.namespace else "") + ")")
+            where = ("the gateway workload's namespace, assumed from the default selector" if ns != obj.namespace
+                     else "assumed to be the Gateway's own namespace: the selector is not the default "
+                     "istio: ingressgateway; move the reference if the gateway Pods run elsewhere")
+            conv.ctx.report("IST011", obj, path, f"Secret {ns}/{name} ({where})")
     else:
         for path, _ in names:
             obj.account(path)

@@ -10,9 +10,10 @@ Service itself, as Istio's default routing did.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from migrate.ir import Backend, Origin, Route, Rule, ServiceParent
+from migrate.ir import Backend, Mirror, Origin, Route, Rule, ServiceParent
 from migrate.names import slug
 from migrate.plugins.istio import comments
 from migrate.plugin import SourceObject
@@ -60,6 +61,8 @@ def mesh_routes(conv: "Converter", obj: SourceObject, hosts: list[str], entries:
                     return cond.source_namespace is None or cond.source_namespace == source
 
                 rules = http.rules_for(conv, obj, entries, keep)
+                if route_ns != obj.namespace:
+                    _rehome(rules, obj.namespace)
                 if source is not None and not any(True for e in entries for m in e.matches
                                                   if m.cond.source_namespace == source):
                     continue
@@ -98,6 +101,18 @@ def mesh_routes(conv: "Converter", obj: SourceObject, hosts: list[str], entries:
     for key in ("tls", "tcp"):
         if spec.get(key):
             conv.explain(obj, ("spec", key), "mesh-bound:")
+
+
+def _rehome(rules: list[tuple[int, Rule]], home: str) -> None:
+    """Backends written relative to the VirtualService's namespace name it explicitly once the
+    route lives elsewhere (a sourceNamespace consumer route); otherwise they would resolve in the
+    route's namespace, where the Service does not exist."""
+    def fix(backend: Backend) -> Backend:
+        return replace(backend, namespace=home) if backend.namespace is None and backend.kind == "Service" else backend
+
+    for _, rule in rules:
+        rule.backends = [fix(b) for b in rule.backends]
+        rule.filters = [replace(f, backend=fix(f.backend)) if isinstance(f, Mirror) else f for f in rule.filters]
 
 
 def _catch_all_port(conv: "Converter", obj: SourceObject, svc: tuple[str, str], port: int | None) -> int:

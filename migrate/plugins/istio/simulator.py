@@ -12,6 +12,10 @@ gateways) for the Service, visible to the client's namespace (exportTo); the fir
 one in the client's namespace, else the Service's, else any. No VirtualService, or no
 rule matching: Istio's default routing, straight to the Service.
 
+With no Istio Gateway in the input at all, each Gateway the VirtualServices name is
+assumed to exist with an HTTP/80 and an HTTPS/443 server for every host, as the
+Gateway API half assumes for the Gateways its routes reference.
+
 Choices where Istio's docs are silent (ours): several VirtualServices for one host
 are evaluated in input order; a redirect without port keeps the listener's port,
 or the well-known port of a scheme it changes; a missing destination port is the
@@ -66,6 +70,22 @@ class IstioSimulator:
                 self.gateways[_meta(obj)] = obj
             elif is_istio(obj) and obj.get("kind") == "VirtualService":
                 self.virtual_services.append(obj)
+        if not self.gateways:
+            self._implicit_gateways()
+
+    def _implicit_gateways(self) -> None:
+        """No Gateway in the input: each Gateway the VirtualServices name is taken to exist with an HTTP/80
+        and a TLS-terminating HTTPS/443 server for every host and namespace, as the output half assumes
+        for the Gateways its routes reference (no certificate is known, so https is not compared)."""
+        for vs in self.virtual_services:
+            ns, _ = _meta(vs)
+            for raw in _spec(vs).get("gateways") or []:
+                ref = gateway_ref(str(raw), ns) if str(raw) != MESH else None
+                if ref is not None and ref not in self.gateways:
+                    self.gateways[ref] = {"spec": {"servers": [
+                        {"port": {"number": 80, "protocol": "HTTP"}, "hosts": ["*/*"]},
+                        {"port": {"number": 443, "protocol": "HTTPS"}, "hosts": ["*/*"], "tls": {"mode": "SIMPLE"}},
+                    ]}}
 
     # -- north-south -------------------------------------------------------------------------
 

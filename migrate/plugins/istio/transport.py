@@ -12,7 +12,7 @@ from migrate.names import slug
 from migrate.plugins.istio import comments
 from migrate.plugin import SourceObject
 from migrate.plugins.istio.http import backends_of
-from migrate.plugins.istio.parse import valid_hostname
+from migrate.plugins.istio.parse import hosts_intersect, valid_hostname
 
 if TYPE_CHECKING:
     from migrate.plugins.istio.convert import Converter
@@ -95,10 +95,21 @@ def tls_routes(conv: "Converter", obj: SourceObject, hosts: list[str], parents: 
         ports = {m.get("port") for m in matches if isinstance(m.get("port"), int)}
         if ports:
             chosen = [(p, s) for p, s in chosen if s is None or s.port in ports]
+        # only the listeners whose hostname shares a name with the SNI hosts: any other parentRef
+        # would be refused (no matching listener hostname) and make the route look half-attached
+        chosen = [(p, s) for p, s in chosen if s is None or _serves(s, p.section, sni)]
         route = _route(conv, obj, "TLSRoute", "tls", k, len(entries), chosen, item)
         if route is not None:
             route.hostnames = sni
             conv.routes.append(route)
+
+
+def _serves(server: "Server", section: str | None, sni: list[str]) -> bool:
+    for item in server.listeners:
+        if section is None or item.name == section:
+            if any(hosts_intersect(h, item.dns) for h in sni):
+                return True
+    return False
 
 
 def tcp_routes(conv: "Converter", obj: SourceObject, parents: list) -> None:
@@ -124,7 +135,7 @@ def _route(conv: "Converter", obj: SourceObject, kind: str, key: str, k: int, co
            item: dict) -> Route | None:
     base = ("spec", key, k)
     if not parents:
-        conv.ctx.report("IST063", obj, base, f"{key}[{k}]: no bound server listens on the matched port")
+        conv.ctx.report("IST063", obj, base, f"{key}[{k}]: no bound server listens on the matched port (and, for tls, SNI hosts)")
         return None
     raw = item.get("route")
     if not isinstance(raw, list) or not raw:
