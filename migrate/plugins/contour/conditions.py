@@ -124,7 +124,11 @@ def path_match(kind: str, value: str, where: Cond | None) -> tuple[PathMatch, li
     obj, path = (where.obj, where.path) if where else (None, ())
     if kind == "regex":
         if where:
-            notes.append(Note("CTR021", obj, path, f"path regex {value!r} kept as RegularExpression (RE2, full match)"))
+            notes.append(Note("CTR021", obj, path, f"path regex {value!r} kept as RegularExpression (RE2, full match); "
+                                                   "Contour ranked it above every prefix, Gateway API leaves regex "
+                                                   "precedence to the implementation (often below PathPrefix)",
+                              example=f"a request matching {value!r} and a longer prefix went to this rule in Contour; "
+                                      "it may now go to the prefix rule"))
         return PathMatch("RegularExpression", value), notes
     if kind == "exact":
         if gateway_path_ok(value):

@@ -49,7 +49,11 @@ class ContourIngressConverter(IngressConverter):
         where = path.path + ("path",)
         if _REGEX_CHARS.search(path.value):
             self.ctx.report("CTR074", obj, where, f"{path.value!r} is a regular expression for Contour: "
-                                                  "RegularExpression (full match)")
+                                                  "RegularExpression (full match); Contour ranked it above every "
+                                                  "prefix path, Gateway API leaves regex precedence to the "
+                                                  "implementation (often below PathPrefix)",
+                            example=f"a request matching {path.value!r} and another Prefix path went to this rule in "
+                                    "Contour; it may now go to the Prefix rule")
             return PathMatch("RegularExpression", path.value)
         if path.value == "/":
             return PathMatch("PathPrefix", "/")
@@ -117,7 +121,9 @@ class ContourIngressConverter(IngressConverter):
                 self.ctx.report("CTR004", obj, path, f"WebSocket upgrades on {value}: Gateway API implementations "
                                                      "accept them by default")
             elif short == "tls-cert-namespace":
-                obj.account(path)  # used by add_tls_listeners (delegation -> ReferenceGrant, reported there)
+                # used by add_tls_listeners (delegation -> ReferenceGrant, CTR052/CTR051 on each secretName)
+                self.ctx.report("CTR070", obj, path, f"the TLS Secrets of this Ingress are read from namespace {value}: "
+                                                     "the listeners reference them there")
             elif self.table.lookup(short) is not None:
                 entry = self.table.annotations[short]
                 self.ctx.report("CTR001", obj, path, entry.note)

@@ -93,7 +93,7 @@ class ProxyConverter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.table = load_table("contour")
-        self.services_told: set[tuple[str, str]] = set()
+        self.services_told: set[tuple] = set()
         self.told: set[tuple] = set()
         self.default_timeout_rules = 0
         self.routes: list[Route] = []

@@ -75,7 +75,7 @@ def convert_services(b: "RuleBuild", services: Any, path: Path_) -> None:
                 b.obj.account(spath + ("weight",))  # 0 everywhere: Contour splits equally, as no weights do
             b.rule.backends.append(backend)
         upstream(b, raw, spath, name, port)
-        service_annotations(b, spath, name, port)
+        service_annotations(b, spath, name, port, text(raw.get("protocol")))
         service_policies(b, raw, spath, backend)
 
 
@@ -110,24 +110,51 @@ def upstream(b: "RuleBuild", raw: dict, path: Path_, name: str, port: int) -> No
         b.report("CTR054", path + ("validation",), "validation applies only with protocol tls or h2; Contour ignored it")
 
 
-def service_annotations(b: "RuleBuild", path: Path_, name: str, port: int) -> None:
-    """projectcontour.io/ annotations of the Service this route sends traffic to (once per Service)."""
+def listed_port(service: Any, value: str, port: int) -> str | None:
+    """The entry of an upstream-protocol annotation (port numbers or names, comma separated) naming
+    Service port ``port``, or None: Contour applies the protocol to the listed ports only."""
+    listed = [v.strip() for v in value.split(",") if v.strip()]
+    if str(port) in listed:
+        return str(port)
+    for item in as_list(as_dict(as_dict(service).get("spec")).get("ports")):
+        item = as_dict(item)
+        if item.get("port") == port and text(item.get("name")) in listed:
+            return text(item["name"])
+    return None
+
+
+def service_annotations(b: "RuleBuild", path: Path_, name: str, port: int, protocol: str = "") -> None:
+    """projectcontour.io/ annotations of the Service this route sends traffic to (once per Service and port)."""
     key = (b.obj.namespace, name)
-    if key in b.conv.services_told:
-        return
-    b.conv.services_told.add(key)
     service = b.ctx.services.get(key)
     ann = as_dict(as_dict(as_dict(service).get("metadata")).get("annotations"))
     for full, value in sorted((str(k), str(v)) for k, v in ann.items()):
         if not full.startswith(PREFIX):
             continue
         short = full[len(PREFIX):]
+        told = (key, full, port if short.startswith("upstream-protocol.") else None)
+        if told in b.conv.services_told:
+            continue
+        b.conv.services_told.add(told)
         if short.startswith("upstream-protocol."):
             proto = short.split(".", 1)[1]
-            hint = {"h2c": "set appProtocol: kubernetes.io/h2c on those ports",
-                    "h2": "HTTP/2 over TLS upstream has no Gateway API form",
-                    "tls": "add a BackendTLSPolicy with a CA ConfigMap (Gateway API always verifies)"}.get(proto, "unknown protocol")
-            b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: {value!r}: {hint}")
+            entry = listed_port(service, value, port)
+            if entry is None:
+                b.report("CTR004", path, f"Service {key[0]}/{name} annotation {full}: {value!r} does not list port "
+                                         f"{port}: Contour spoke plain HTTP/1.1 to it, as the conversion does")
+                continue
+            if protocol:
+                b.report("CTR004", path, f"Service {key[0]}/{name} annotation {full}: {value!r}: the route's "
+                                         f"protocol {protocol} takes precedence (reported on the route)")
+                continue
+            hint = {"h2c": f"set appProtocol: kubernetes.io/h2c on Service port {entry} (extended "
+                           "HTTPRouteBackendProtocolH2C); until then the Gateway speaks HTTP/1.1 to it",
+                    "h2": "HTTP/2 over TLS to the backend has no Gateway API form (a BackendTLSPolicy gives TLS, "
+                          "always verified, but cannot request ALPN h2)",
+                    "tls": "add a BackendTLSPolicy with a CA ConfigMap (Gateway API always verifies; Contour did not "
+                           "without route validation); until then the Gateway speaks plain HTTP to it"}.get(
+                        proto, "not a protocol Contour knows (h2, h2c, tls); Contour ignored it")
+            b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: {value!r} covers port {entry}: {hint}")
         elif short in CIRCUIT_BREAKERS:
             b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: {value!r}: circuit breaking is "
                                      "implementation-specific (e.g. Envoy Gateway BackendTrafficPolicy circuitBreaker)")
