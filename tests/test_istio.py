@@ -151,3 +151,41 @@ def test_order_dependence_is_reported_with_an_example():
     result = run_case(CASES / "order-dependent")
     found = [f for f in result.report.findings if f.code == "IST033"]
     assert found and "/api/v2" in found[0].example
+
+
+def test_simulator_assumes_named_gateway_missing_from_input() -> None:
+    """No Istio Gateway in the input: the VirtualService still routes (as the Gateway half assumes the parent)."""
+    sim = IstioSimulator(docs("""
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: web}
+spec:
+  hosts: [a.example.com]
+  gateways: [istio-system/public]
+  http:
+  - route: [{destination: {host: a, port: {number: 80}}}]
+"""))
+    assert only(sim.handle(Request("a.example.com", path="/x"))) == "web/a:80"
+    assert not sim.handle(Request("b.example.com", path="/x")).forwarded
+
+
+def test_order_check_combines_matches_of_different_rules() -> None:
+    """A header rule before a path rule loses only requests carrying both: IST033 must see them."""
+    from migrate.ir import HeaderMatch, Match, PathMatch, Rule
+    from migrate.plugins.istio.order import candidates, winners
+    rules = [Rule(matches=[Match(headers=(HeaderMatch("end-user", "jason"),))]),
+             Rule(matches=[Match(path=PathMatch("PathPrefix", "/v2/"))])]
+    disagree = [r for r in candidates(rules) if len(set(winners(rules, r))) == 2]
+    assert disagree and all(dict(r.headers).get("end-user") == "jason" for r in disagree)
+
+
+def test_consumer_route_from_source_namespace_names_backend_namespace() -> None:
+    route = next(o for o in converted("match-conditions") if o["metadata"]["name"] == "inventory-from-stock")
+    refs = [b for rule in route["spec"]["rules"] for b in rule.get("backendRefs", [])]
+    assert refs and all(b.get("namespace") == "stock" for b in refs)
+
+
+def test_namespaced_server_host_admits_its_namespace_without_routes() -> None:
+    gw = next(o for o in converted("host-namespaces") if o["kind"] == "Gateway")
+    b = next(lst for lst in gw["spec"]["listeners"] if lst["hostname"] == "b.example.com")
+    assert b["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["team-b"]

@@ -63,7 +63,7 @@ def convert_rule(conv: "Converter", obj: SourceObject) -> None:
             obj.account(base + ("name",), base + ("labels",))
             if isinstance(item.get("trafficPolicy"), dict):
                 traffic_policy(conv, obj, base + ("trafficPolicy",), item["trafficPolicy"], None, subset=True)
-        conv.explain(obj, ("spec", "subsets"), "subsets are read where a VirtualService uses one (IST059);")
+        conv.explain(obj, ("spec", "subsets"))
     if isinstance(spec.get("trafficPolicy"), dict):
         traffic_policy(conv, obj, ("spec", "trafficPolicy"), spec["trafficPolicy"], svc)
 

@@ -470,9 +470,15 @@ def retries_(conv: "Converter", obj: SourceObject, i: int, item: dict) -> None:
         conv.ctx.input_error(obj, path, "retries must be a map")
         return
     attempts = raw.get("attempts", 2)
-    codes = [int(c) for c in str(raw.get("retryOn") or "").split(",") if c.strip().isdigit()]
+    conditions = [c.strip() for c in str(raw.get("retryOn") or "").split(",")]
+    codes = [int(c) for c in conditions if c.isdigit()]
+    if "gateway-error" in conditions:
+        codes = sorted(set(codes) | {502, 503, 504})  # Envoy's gateway-error
     parts = [f"attempts: {attempts}"]
-    if codes:
+    if "5xx" in conditions:
+        # Envoy's 5xx retries every 5xx response; the experimental retry lists codes one by one
+        parts.append("codes: [500, 501, ..., 599] (every 5xx)")
+    elif codes:
         parts.append(f"codes: {codes}")
     per_try = duration_ms(raw.get("perTryTimeout")) if "perTryTimeout" in raw else None
     if per_try is not None:

@@ -5,6 +5,7 @@ over the converted rules; report the first disagreement with that request."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from migrate.ir import Match, Rule
@@ -84,17 +85,46 @@ def winners(rules: list[Rule], request: Request) -> tuple[int | None, int | None
     return first, best_rule
 
 
+#: beyond this many matches in one route, pairs of matches are not combined (quadratic)
+PAIR_LIMIT = 64
+
+
+def candidates(rules: list[Rule]) -> list[Request]:
+    """Requests built from each match, then from each pair of matches of different rules (the path of one
+    with the headers, query and method of both): a header rule listed before a path rule only loses a
+    request that carries both."""
+    matches = [(i, m) for i, rule in enumerate(rules) for m in rule.matches or [Match()]]
+    out = [request for _, m in matches for request in request_for(m)]
+    if len(matches) > PAIR_LIMIT:
+        return out
+    for i, a in matches:
+        for k, b in matches:
+            if i >= k:
+                continue
+            for path in dict.fromkeys(p for p in (a.path, b.path) if p is not None) or [None]:
+                if a.method and b.method and a.method != b.method:
+                    continue
+                both = replace(a, path=path, headers=tuple(a.headers) + tuple(b.headers),
+                               query=tuple(a.query) + tuple(b.query), method=a.method or b.method)
+                out.extend(request_for(both))
+    return out
+
+
 def check(conv: "Converter", obj: "SourceObject", rules: list[tuple[int, Rule]], where: str) -> None:
     plain = [rule for _, rule in rules]
-    for rule in plain:
-        for m in rule.matches or [Match()]:
-            for request in request_for(m):
-                first, best = winners(plain, request)
-                if first is None or first == best:
-                    continue
-                a, b = rules[first][0], rules[best][0]
-                conv.ctx.report("IST033", obj, (), f"{where} route: {request.method} {request.target} "
-                                f"matched http[{a}] first in Istio; Gateway API precedence picks the more specific "
-                                f"http[{b}]",
-                                example=f"{request} -> http[{b}] (was http[{a}])")
-                return
+    for request in candidates(plain):
+        first, best = winners(plain, request)
+        if first is None or first == best:
+            continue
+        a, b = rules[first][0], rules[best][0]
+        conv.ctx.report("IST033", obj, (), f"{where} route: {request.method} {request.target}{_extras(request)} "
+                        f"matched http[{a}] first in Istio; Gateway API precedence picks the more specific "
+                        f"http[{b}]",
+                        example=f"{request} -> http[{b}] (was http[{a}])")
+        return
+
+
+def _extras(request: Request) -> str:
+    """Headers and method that made the request (the target shows path and query)."""
+    parts = [f"{name}: {value}" for name, value in request.headers]
+    return f" [{', '.join(parts)}]" if parts else ""
