@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from migrate.ir import GatewayParent, PathMatch, Route
+from migrate.ir import Gateway, GatewayParent, PathMatch, Route
 from migrate.plugin import Context, SourceObject
 from migrate.plugins.ingress.convert import IngressConverter
 from migrate.plugins.ingress.parse import IngressView, PathSpec
 from migrate.plugins.traefik import matches, middlewares, priority, rules
-from migrate.plugins.traefik.state import Run, as_dict
+from migrate.plugins.traefik.state import DEFAULT_CLASS, Run, as_dict
 from migrate.plugins.traefik.tls import apply_options
 
 PREFIX = "traefik.ingress.kubernetes.io/"
@@ -27,6 +27,12 @@ class TraefikIngressConverter(IngressConverter):
 
     def names(self, obj: SourceObject) -> dict[str, str]:
         return {k[len(PREFIX):].lower(): v for k, v in obj.annotations.items() if k.startswith(PREFIX)}
+
+    def gateway_for(self, obj: SourceObject, view: IngressView) -> Gateway:
+        """An unclassed Ingress that Traefik serves shares the IngressRoutes' Gateway (class traefik)."""
+        if not view.class_name and not self.ctx.default_ingress_class:
+            view = replace(view, class_name=DEFAULT_CLASS)
+        return super().gateway_for(obj, view)
 
     def convert_one(self, obj: SourceObject, view: IngressView) -> list[Route]:
         self._obj = obj
@@ -157,10 +163,43 @@ def router_middlewares(h: Handle, names: list[str]) -> None:
                 h.routes.clear()
                 return
             resolved += expanded
+        if middlewares.redirects_scheme(resolved):
+            h.routes[:] = [part for route in h.routes for part in _split_by_scheme(h, route)]
         for route in h.routes:
-            route.rules, blocks = middlewares.apply(h.run, resolved, route.rules)
+            route.rules, blocks = middlewares.apply(h.run, resolved, route.rules, scheme=_scheme_of(route))
             route.blocked_by += sorted(set(blocks))
         h.obj.account(h.path(name))
+
+
+def _protocols(route: Route) -> tuple[str, ...]:
+    found: set[str] = set()
+    for parent in route.parents:
+        if isinstance(parent, GatewayParent):
+            found |= set(parent.protocols or ("HTTP", "HTTPS"))
+    return tuple(p for p in ("HTTP", "HTTPS") if p in found)
+
+
+def _scheme_of(route: Route) -> str | None:
+    protocols = _protocols(route)
+    return protocols[0].lower() if len(protocols) == 1 else None
+
+
+def _split_by_scheme(h: Handle, route: Route) -> list[Route]:
+    """A route on the HTTP and HTTPS listeners whose middlewares redirect the scheme: one copy
+    per listener protocol, since Traefik does not redirect requests already on the target scheme."""
+    if _scheme_of(route) is not None or not h.view.tls:
+        return [route]
+    out = []
+    for protocol, suffix in (("HTTP", ""), ("HTTPS", "-https")):
+        copy = replace(route, name=route.name + suffix,
+                       parents=[replace(p, protocols=(protocol,)) if isinstance(p, GatewayParent) else p
+                                for p in route.parents],
+                       rules=route.rules if protocol == "HTTP" else  # the originals: service.* annotations find them
+                       [replace(r, matches=list(r.matches), filters=list(r.filters), backends=list(r.backends))
+                        for r in route.rules],
+                       blocked_by=list(route.blocked_by), labels=dict(route.labels))
+        out.append(copy)
+    return out
 
 
 def router_priority(h: Handle, names: list[str]) -> None:
@@ -169,14 +208,22 @@ def router_priority(h: Handle, names: list[str]) -> None:
     for name in names:
         try:
             explicit_value = int(h.annotations[name].strip())
+            h.obj.account(h.path(name))  # the order check below says whether Gateway API keeps it
         except ValueError:
             h.run.ctx.input_error(h.obj, h.path(name), f"value {h.annotations[name]!r} is not a number")
     tls = bool(h.view.tls)
+    default_matcher = h.annotations.get("router.pathmatcher", "PathPrefix").strip()
     for made in h.conv.made:
         host = made.ingress_rule.host
-        matcher = {"Exact": "Path"}.get(made.path.type, "PathPrefix")
+        # the rule the Ingress provider writes: Exact -> Path, Prefix -> PathPrefix, else the pathmatcher
+        matcher = {"Exact": "Path", "Prefix": "PathPrefix"}.get(made.path.type, default_matcher)
+        if matcher not in ("Path", "PathPrefix", "PathRegexp"):
+            matcher = "PathPrefix"
         text = (f"Host(`{host}`) && " if host else "") + f"{matcher}(`{made.path.value}`)"
-        node = rules.parse(text)
+        try:
+            node = rules.parse(text)
+        except rules.RuleError:
+            continue
         prio, explicit = priority.effective(explicit_value, text)
         alts = [matches.Alternative((host,) if host else (), m) for m in made.rule.matches]
         h.run.routers.append(priority.Router(h.obj, made.path.path + ("path",),

@@ -62,7 +62,8 @@ FINDINGS = (
          "Secret. No listener is made for hosts without one: issue certificates with cert-manager for the Gateway."),
     spec("TRF017", "warning", "not-converted", "TLS option not emitted",
          "Protocol versions, ciphers, curves, ALPN and sniStrict go in implementation-specific listener tls.options, "
-         "which gateway-migrate does not write."),
+         "which gateway-migrate does not write. A clientAuth that rejects no client (NoClientCert, "
+         "RequestClientCert) is reported here too."),
     spec("TRF018", "info", "converted", "TraefikService converted",
          "Weighted services became backendRef weights (nested weights multiplied out); mirroring became RequestMirror "
          "filters with percent (extended)."),
@@ -79,9 +80,11 @@ FINDINGS = (
     spec("TRF022", "info", "not-converted", "Object not used by any converted router",
          "Middlewares, TLSOptions, TraefikServices and ServersTransports act only through the routers that reference "
          "them; this one is referenced by none in the input, so nothing is emitted for it."),
-    spec("TRF023", "warning", "converted-with-change", "Redirect scheme applies to every request on the listener",
-         "Traefik's redirectScheme leaves requests already on the target scheme alone; the RequestRedirect is put only "
-         "on the listeners of the other scheme, and the message says which."),
+    spec("TRF023", "info", "converted", "Redirect scheme kept off the listeners already on the target scheme",
+         "Traefik's redirectScheme leaves requests already on the target scheme (and port) alone: they reach the "
+         "service. The RequestRedirect is put only on the listeners of the other scheme (an Ingress served over both "
+         "becomes one HTTPRoute per listener protocol, the HTTPS one named <name>-https); rules on the target "
+         "scheme's listeners keep their backends."),
     spec("TRF024", "info", "converted", "Headers middleware converted",
          "Custom request and response headers, security headers and CORS settings became RequestHeaderModifier, "
          "ResponseHeaderModifier and CORS filters."),

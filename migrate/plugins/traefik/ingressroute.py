@@ -43,7 +43,8 @@ def convert(run: Run, obj: SourceObject) -> list[Route]:
         (("metadata", "annotations", "kubernetes.io/ingress.class") if cls else None)
     gateway = run.gateway(obj, str(cls) if cls else None, class_path)
     entry_points = [str(e) for e in as_list(spec.get("entryPoints"))] or DEFAULT_ENTRY_POINTS
-    obj.account(("spec", "entryPoints"), ("spec", "routes"), ("metadata", "labels"))
+    # spec.routes is accounted field by field below: explain_rest reports what no handler read
+    obj.account(("spec", "entryPoints"), ("metadata", "labels"))
     tls_spec = spec.get("tls")
     is_tls = isinstance(tls_spec, dict)
     secret, options = tls.route_tls(run, obj, ("spec", "tls"), tls_spec) if is_tls else (None, [])
@@ -81,8 +82,8 @@ def convert(run: Run, obj: SourceObject) -> list[Route]:
         conv = matches.convert(run, obj, rpath + ("match",), node)
         backs = services.backend(run, obj, rpath + ("services",), entry.get("services"))
         prio, explicit = priority.effective(entry.get("priority"), str(text))
-        if "priority" in entry and not explicit:
-            obj.account(rpath + ("priority",))
+        if "priority" in entry:
+            obj.account(rpath + ("priority",))  # explicit: TRF009/TRF010 from the order check
         run.routers.append(priority.Router(obj, rpath + ("match",), rpath + ("priority",), str(text), node, prio,
                                            explicit, is_tls, conv.alternatives))
         by_hosts: dict[tuple[str, ...], list] = {}
@@ -91,7 +92,7 @@ def convert(run: Run, obj: SourceObject) -> list[Route]:
         for hosts, found in by_hosts.items():
             rule = Rule(list(found), filters=list(backs.mirrors), backends=[replace(b) for b in backs.backends],
                         origin=Origin(obj.source(rpath), _comments(obj, rpath)))
-            made, blocks = middlewares.apply(run, mws, [rule])
+            made, blocks = middlewares.apply(run, mws, [rule], scheme="https" if is_tls else "http")
             blocks = sorted(set(blocks + conv.blocks))
             groups.setdefault((hosts, tuple(blocks)), []).extend(made)
         if "observability" in entry:

@@ -63,8 +63,12 @@ def expand(run: Run, mw: SourceObject, depth: int = 0) -> list[SourceObject] | N
 # -- application -----------------------------------------------------------------------------
 
 
-def apply(run: Run, middlewares: list[SourceObject], rules: list[Rule]) -> tuple[list[Rule], list[str]]:
-    """Apply ``middlewares`` in order to ``rules`` (split to one match per rule when a rewrite needs it)."""
+def apply(run: Run, middlewares: list[SourceObject], rules: list[Rule], *,
+          scheme: str | None = None) -> tuple[list[Rule], list[str]]:
+    """Apply ``middlewares`` in order to ``rules`` (split to one match per rule when a rewrite needs it).
+
+    ``scheme`` is the scheme of every listener the rules serve ("http" or "https"), None when
+    the caller does not know it or they serve both (see :func:`redirect_scheme`)."""
     specs = [as_dict(m.data.get("spec")) for m in middlewares]
     if any(k in s for s in specs for k in PATH_DEPENDENT):
         rules = [replace(r, matches=[m], filters=list(r.filters), backends=list(r.backends)) for r in rules for m in (r.matches or [Match()])]
@@ -76,8 +80,15 @@ def apply(run: Run, middlewares: list[SourceObject], rules: list[Rule]) -> tuple
             path = ("spec", key)
             if handler is None:
                 continue  # left for explain_rest (unknown or table-explained)
-            blocks += handler(run, mw, path, spec[key], rules) or []
+            if handler is redirect_scheme:
+                blocks += redirect_scheme(run, mw, path, spec[key], rules, scheme=scheme) or []
+            else:
+                blocks += handler(run, mw, path, spec[key], rules) or []
     return rules, blocks
+
+
+def redirects_scheme(middlewares: list[SourceObject]) -> bool:
+    return any("redirectScheme" in as_dict(m.data.get("spec")) for m in middlewares)
 
 
 def _label(mw: SourceObject) -> str:
@@ -135,7 +146,7 @@ def add_prefix(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[
                                          "the backend gets the path without the prefix")
     if done:
         mw.account(path)
-        run.once("TRF020", mw, path, f"addPrefix {prefix!r} became URLRewrite")
+        run.tell("TRF020", mw, path, f"addPrefix {prefix!r} became URLRewrite")
     return []
 
 
@@ -157,7 +168,7 @@ def strip_prefix(run: Run, mw: SourceObject, path: Path_, value: Any, rules: lis
         _add(rule, Rewrite(path=("ReplacePrefixMatch", match.value.rstrip("/")[len(strip):] or "/")))
         _add(rule, RequestHeaders(HeaderChange(set=(("X-Forwarded-Prefix", strip),))))
         mw.account(path + ("prefixes",))
-        run.once("TRF020", mw, path, f"stripPrefix {strip!r} became URLRewrite ReplacePrefixMatch and "
+        run.tell("TRF020", mw, path, f"stripPrefix {strip!r} became URLRewrite ReplacePrefixMatch and "
                                      "X-Forwarded-Prefix")
     return []
 
@@ -169,7 +180,8 @@ def replace_path(run: Run, mw: SourceObject, path: Path_, value: Any, rules: lis
         if regex in ("^.*$", ".*", "^.*", "^/.*") and "$" not in repl:
             for rule in rules:
                 _add(rule, Rewrite(path=("ReplaceFullPath", repl)))
-            run.once("TRF020", mw, path, f"replacePathRegex to the fixed path {repl!r} became ReplaceFullPath; "
+            mw.account(path)
+            run.tell("TRF020", mw, path, f"replacePathRegex to the fixed path {repl!r} became ReplaceFullPath; "
                                          "X-Replaced-Path (the original path) is not sent")
         else:
             run.once("TRF013", mw, path, f"{_label(mw)} replacePathRegex {regex!r} -> {repl!r}: regex rewrites are "
@@ -178,20 +190,32 @@ def replace_path(run: Run, mw: SourceObject, path: Path_, value: Any, rules: lis
     new = str(as_dict(value).get("path") or "/")
     for rule in rules:
         _add(rule, Rewrite(path=("ReplaceFullPath", new)))
-    run.once("TRF020", mw, path, f"replacePath {new!r} became ReplaceFullPath; X-Replaced-Path (the original path) "
+    mw.account(path)
+    run.tell("TRF020", mw, path, f"replacePath {new!r} became ReplaceFullPath; X-Replaced-Path (the original path) "
                                  "is not sent")
     return []
 
 
-def redirect_scheme(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rule]) -> list[str]:
+def redirect_scheme(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rule], *,
+                    scheme: str | None = None) -> list[str]:
+    """Traefik redirects only when the URL changes: a request already on the target scheme (and
+    port) passes on to the service. Rules that serve only such requests (``scheme``) keep their
+    backends; callers split routes that serve both schemes (TRF023)."""
     spec = as_dict(value)
-    scheme = str(spec.get("scheme") or "https")
+    target = str(spec.get("scheme") or "https")
     port = spec.get("port")
     port_n = int(port) if isinstance(port, (int, str)) and str(port).isdigit() else None
     permanent = spec.get("permanent") is True
     status = 301 if permanent else 302
-    if port_n in (80, 443) and {"http": 80, "https": 443}.get(scheme) == port_n:
+    if port_n in (80, 443) and {"http": 80, "https": 443}.get(target) == port_n:
         port_n = None
+    mw.account(path)
+    if scheme == target and port_n is None:
+        run.once("TRF023", mw, path, f"redirectScheme {target}: requests that already arrive over {target} are "
+                 f"not redirected by Traefik; the rules on the {target} listeners keep their backends and only the "
+                 f"other listeners redirect", example=f"GET {target}://host/ is served, not redirected to itself")
+        return []
+    scheme = target
     for rule in rules:
         _redirect(rule, Redirect(scheme=scheme, port=port_n, status=status))
     mw.account(path)
@@ -303,7 +327,7 @@ def headers(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rul
         if key in spec:
             mw.account(path + (key,))
     if any(k in spec for k in converted):
-        run.once("TRF024", mw, path, f"headers: {', '.join(k for k in spec if k in converted)} converted")
+        run.tell("TRF024", mw, path, f"headers: {', '.join(k for k in spec if k in converted)} converted")
     return []
 
 

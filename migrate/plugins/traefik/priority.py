@@ -62,7 +62,12 @@ def _sample_path(match: Match) -> str:
     if path is None:
         return "/"
     if path.type == "RegularExpression":
-        return sample(path.value, prefix_only=False) or "/"
+        found = sample(path.value, prefix_only=False)
+        if (found is None or not found.startswith("/")) and path.value.startswith(".*"):
+            # an unanchored Traefik regex rewritten as .*<re>.*: a request path starts with "/"
+            shorter = sample(path.value[2:], prefix_only=False)
+            found = shorter if shorter is not None and re.fullmatch(path.value, shorter) else found
+        return found if found and found.startswith("/") else "/"
     return path.value
 
 
@@ -102,14 +107,15 @@ def gateway_key(alt: Alternative, request: Request) -> tuple | None:
             -len(m.headers), -len(m.query))
 
 
-def _probe(a: Alternative, b: Alternative) -> Request | None:
+def _probe(a: Alternative, b: Alternative, path_from: Alternative | None = None) -> Request | None:
+    """A request both alternatives may match: host and method from ``b``, path from ``path_from`` (default ``b``)."""
     host = _concrete(b.hosts, a.hosts)
     if host is None:
         return None
     headers = {h.name: h.value for h in (*a.match.headers, *b.match.headers) if h.type == "Exact"}
     query = {q.name: q.value for q in (*a.match.query, *b.match.query) if q.type == "Exact"}
     method = b.match.method or a.match.method or "GET"
-    return Request(host=host, path=_sample_path(b.match), headers=tuple(headers.items()), query=tuple(query.items()),
+    return Request(host=host, path=_sample_path((path_from or b).match), headers=tuple(headers.items()), query=tuple(query.items()),
                    method=method)
 
 
@@ -117,6 +123,7 @@ def check(run: Run) -> None:
     """Compare the orders; report each disagreement once per pair, and TRF010 for explicit priorities that hold."""
     routers = sorted(run.routers, key=lambda r: -r.priority)
     disagreed: set[int] = set()
+    disagreed_at: set[tuple[int, Path_]] = set()  # an Ingress's one priority annotation serves all its paths
     for i, high in enumerate(routers):
         for low in routers[i + 1:]:
             if high.tls != low.tls or high.priority == low.priority or high.obj is low.obj and high.rule_path == low.rule_path:
@@ -126,23 +133,26 @@ def check(run: Run) -> None:
                 continue
             for router, other in ((high, low), (low, high)):
                 disagreed.add(id(router))
+                disagreed_at.add((id(router.obj), tuple(router.priority_path)))
                 where = router.priority_path if router.explicit else router.rule_path
                 run.ctx.report("TRF009", router.obj, where,
                                f"Traefik sends the example to {high.label} (priority {high.priority}); Gateway API "
                                f"precedence picks {low.label} (priority {low.priority})", example=str(example))
     for router in run.routers:
-        if router.explicit and id(router) not in disagreed:
-            run.ctx.report("TRF010", router.obj, router.priority_path,
-                           f"priority {router.priority}: Gateway API precedence keeps the same winners")
+        if router.explicit and id(router) not in disagreed \
+                and (id(router.obj), tuple(router.priority_path)) not in disagreed_at:
+            run.once("TRF010", router.obj, router.priority_path,
+                     f"priority {router.priority}: Gateway API precedence keeps the same winners")
 
 
 def _conflict(high: Router, low: Router) -> Request | None:
     for b in low.alternatives:
         for a in high.alternatives:
-            request = _probe(a, b)
-            if request is None or not rules.evaluate(high.node, request) or not rules.evaluate(low.node, request):
-                continue
-            ka, kb = gateway_key(a, request), gateway_key(b, request)
-            if ka is not None and kb is not None and kb < ka:
-                return request
+            # the lower router's path, then the higher one's (a regex or a longer path inside a short prefix)
+            for request in (_probe(a, b), _probe(a, b, a)):
+                if request is None or not rules.evaluate(high.node, request) or not rules.evaluate(low.node, request):
+                    continue
+                ka, kb = gateway_key(a, request), gateway_key(b, request)
+                if ka is not None and kb is not None and kb < ka:
+                    return request
     return None

@@ -16,6 +16,8 @@ Path_ = tuple[Any, ...]
 OPTIONS = ("scheme", "passHostHeader", "sticky", "strategy", "serversTransport", "responseForwarding", "nativeLB",
            "nodePortLB", "healthCheck")
 MAX_DEPTH = 5
+#: the fields of a service reference that name the backend (read by _resolve)
+REFERENCE = ("name", "namespace", "port", "kind", "weight")
 
 
 @dataclass
@@ -39,10 +41,12 @@ def resolve_port(run: Run, namespace: str, service: str, port: Any) -> int | Non
 def backend(run: Run, obj: SourceObject, path: Path_, services: Any) -> Backends:
     """The backendRefs of one router's ``services`` list (weights relative, TraefikServices flattened)."""
     out = Backends()
-    obj.account(path)
+    if not as_list(services):
+        obj.account(path)
     items = [s for s in as_list(services) if isinstance(s, dict)]
     for i, ref in enumerate(items):
         here = path + (i,)
+        obj.account(*(here + (key,) for key in REFERENCE))
         backend_options(run, obj, here, ref)
         weight = ref.get("weight")
         share = Fraction(int(weight)) if isinstance(weight, int) and not isinstance(weight, bool) else Fraction(1)
@@ -92,7 +96,7 @@ def traefik_service(run: Run, ts: SourceObject, user: SourceObject, path: Path_,
             part = Fraction(int(w)) / total if isinstance(w, int) and not isinstance(w, bool) else Fraction(0)
             _resolve(run, ts, ("spec", "weighted", "services", i), entry, ts.namespace, share * part, out, depth)
         ts.account(("spec", "weighted", "services"))
-        run.once("TRF018", ts, ("spec", "weighted"), "weighted services became backendRef weights")
+        run.tell("TRF018", ts, ("spec", "weighted"), "weighted services became backendRef weights")
         if "sticky" in as_dict(spec["weighted"]):
             run.once("TRF014", ts, ("spec", "weighted", "sticky"), "sticky cookie across the weighted services; "
                      "experimental equivalent: sessionPersistence: {type: Cookie}  (experimental channel; not emitted)")
@@ -113,7 +117,7 @@ def traefik_service(run: Run, ts: SourceObject, user: SourceObject, path: Path_,
             out.mirrors.append(Mirror(Backend(str(mirror.get("name")), port, ns if ns != user.namespace else None),
                                       int(percent) if isinstance(percent, int) and percent < 100 else None))
             ts.account(mpath)
-        run.once("TRF018", ts, ("spec", "mirroring"), "mirroring became RequestMirror filters (percent: extended)")
+        run.tell("TRF018", ts, ("spec", "mirroring"), "mirroring became RequestMirror filters (percent: extended)")
     else:
         run.ctx.report("TRF026", user, path, f"TraefikService {ts.namespace}/{ts.name} is neither weighted nor "
                                              "mirroring; not converted")
@@ -170,4 +174,11 @@ def backend_options(run: Run, obj: SourceObject, path: Path_, ref: dict) -> None
 def servers_transport(run: Run, obj: SourceObject) -> None:
     """A ServersTransport used by a converted service: every field reported (BackendTLSPolicy by hand)."""
     run.legacy_group(obj)
+    skip = as_dict(obj.data.get("spec")).get("insecureSkipVerify")
+    if skip is False:
+        obj.account(("spec", "insecureSkipVerify"))  # Traefik's default: verification is what every backend TLS does
+    elif skip is True:
+        run.once("TRF001", obj, ("spec", "insecureSkipVerify"), "insecureSkipVerify: true: Traefik did not verify the "
+                 "backend certificate. It weakens security and is no access control, so nothing fails closed; a "
+                 "BackendTLSPolicy always verifies (give it the backend's CA, or the connections fail)")
     run.explain_rest(obj)

@@ -17,6 +17,9 @@ forwardAuth (401: the probe has no credentials), ipAllowList/ipWhiteList (403: t
 comes from outside), ClientIP() never matches (the probe has no known address). Rate
 limits, retries and response headers do not change a single probe's outcome.
 Backends: weights (TraefikService weighted flattened), mirroring as mirrors.
+
+Not simulated: IngressRouteTCP and IngressRouteUDP (the semantic diff probes HTTP only;
+their conversion is checked by the fixtures' goldens), and no mesh (Traefik is an ingress).
 """
 
 from __future__ import annotations

@@ -88,6 +88,16 @@ class Run:
         self.told.add(key)
         self.ctx.report(code, obj, path, message, example=example)
 
+    def tell(self, code: str, obj: SourceObject, path: Path_, message: str, *, example: str = "") -> None:
+        """Like :meth:`once`, for a "converted" note on a parent field: a finding accounts the
+        whole subtree of its path, which would hide the sibling fields that were not converted;
+        here only what the handler accounted itself stays accounted."""
+        key = tuple(path)
+        before = key in obj.accounted
+        self.once(code, obj, path, message, example=example)
+        if not before:
+            obj.accounted.discard(key)
+
     # -- gateway -----------------------------------------------------------------------
 
     def gateway(self, obj: SourceObject, class_name: str | None, class_path: Path_ | None) -> Gateway:

@@ -146,13 +146,13 @@ def tcp_tls(run: Run, obj: SourceObject, tls: dict, blocks: list[str]) -> None:
             run.ctx.report("TRF016", obj, ("spec", "tls", key), f"tls.{key}: Traefik's certificate source; not carried over")
     ref = as_dict(tls.get("options"))
     if ref:
-        from migrate.plugins.traefik.tls import tls_option
+        from migrate.plugins.traefik.tls import enforces_client_auth, tls_option
 
         option = run.find("TLSOption", str(ref.get("namespace") or obj.namespace), str(ref.get("name") or ""))
         obj.account(("spec", "tls", "options"))
         if option is not None:
             tls_option(run, option)
-            if as_dict(as_dict(option.data.get("spec")).get("clientAuth")):
+            if enforces_client_auth(option):
                 blocks.append(f"TLSOption {option.namespace}/{option.name} clientAuth")
 
 

@@ -48,9 +48,27 @@ def apply_options(run: Run, options: list[SourceObject], routes: list[Route]) ->
     """TLSOptions used by these routes: clientAuth closes them; the other fields are reported on the option."""
     for option in options:
         tls_option(run, option)
-        if as_dict(as_dict(option.data.get("spec")).get("clientAuth")):
+        if enforces_client_auth(option):
             for route in routes:
                 route.blocked_by.append(f"TLSOption {option.namespace}/{option.name} clientAuth")
+
+
+#: clientAuthType values that reject some clients: access controls (fail closed)
+ENFORCING = ("RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert")
+
+
+def client_auth_type(auth: dict) -> str:
+    """Traefik's effective type: with CA secrets and no type it requires and verifies a client
+    certificate (its TLS manager's default); with neither, no certificate is asked for."""
+    given = auth.get("clientAuthType")
+    if isinstance(given, str) and given:
+        return given
+    return "RequireAndVerifyClientCert" if auth.get("secretNames") else "NoClientCert"
+
+
+def enforces_client_auth(option: SourceObject) -> bool:
+    auth = as_dict(as_dict(option.data.get("spec")).get("clientAuth"))
+    return bool(auth) and client_auth_type(auth) in ENFORCING
 
 
 def tls_option(run: Run, obj: SourceObject) -> None:
@@ -60,7 +78,11 @@ def tls_option(run: Run, obj: SourceObject) -> None:
     for key in spec:
         if key == "clientAuth":
             auth = as_dict(spec[key])
-            mode = auth.get("clientAuthType", "NoClientCert")
+            mode = client_auth_type(auth)
+            if mode not in ENFORCING:
+                run.once("TRF017", obj, ("spec", "clientAuth"), f"clientAuth {mode}: no client is rejected for its "
+                         "certificate, so nothing is lost for access; requesting certificates is not emitted")
+                continue
             run.once("TRF002", obj, ("spec", "clientAuth"),
                      f"clientAuth {mode} with CA Secrets {auth.get('secretNames')}: Gateway API validates client "
                      "certificates per Gateway or port with ConfigMap CA bundles, not per host; the routes that use "
