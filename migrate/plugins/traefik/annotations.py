@@ -255,6 +255,7 @@ def services_of_backends(h: Handle) -> None:
         seen.add((h.obj.namespace, svc_name))
         svc = h.run.ctx.services.get((h.obj.namespace, svc_name))
         ann = as_dict(as_dict(as_dict(svc).get("metadata")).get("annotations"))
+        sticky: dict[Any, list[tuple[str, str]]] = {}  # one finding for the cookie and its settings
         for key, value in ann.items():
             if not str(key).startswith(PREFIX):
                 continue
@@ -274,13 +275,19 @@ def services_of_backends(h: Handle) -> None:
                 h.run.ctx.report("TRF024" if len(resolved) == len(refs) else "TRF013", h.obj, where,
                                  f"{label}: applied to the rules that use the Service")
             elif name.startswith("service.sticky.cookie"):
-                h.run.ctx.report("TRF014", h.obj, where, f"{label}: sticky cookie; experimental equivalent: "
-                                 "sessionPersistence: {type: Cookie}  (experimental channel; not emitted)")
+                sticky.setdefault(where, []).append((name, str(value)))
             elif name == "service.passhostheader" and str(value).lower() == "true":
                 continue
             else:
                 entry = h.run.table.lookup(name)
                 h.run.ctx.report("TRF001", h.obj, where, f"{label}: {getattr(entry, 'note', 'not converted')}")
+        for where, items in sticky.items():
+            settings = dict(items)
+            cookie = settings.get("service.sticky.cookie.name")
+            h.run.ctx.report("TRF014", h.obj, where, f"Service {h.obj.namespace}/{svc_name} sticky cookie ("
+                             + ", ".join(f"{PREFIX}{k}={v!r}" for k, v in items) + "); experimental equivalent: "
+                             "sessionPersistence: {type: Cookie" + (f", sessionName: {cookie}" if cookie else "")
+                             + "}  (experimental channel; not emitted)")
 
 
 HANDLERS: dict[str, Callable[[Handle, list[str]], None]] = {
