@@ -77,3 +77,61 @@ def test_simulator_priority_and_middlewares():
     assert out.backends == (("d/long:80", 1000),) and out.path == "/v1"
     assert sim.handle(Request(host="h", path="/top")).backends[0][0] == "d/short:80"  # priority 1 < length
     assert sim.handle(Request(host="other", path="/x")).status == 404  # router with a missing middleware does not exist
+
+
+def test_client_auth_type_defaults_to_require_and_verify_with_cas():
+    """Traefik's TLS manager: CA secrets and no type => RequireAndVerifyClientCert; neither => NoClientCert."""
+    from migrate.plugins.traefik.tls import ENFORCING, client_auth_type
+
+    assert client_auth_type({"secretNames": ["ca"]}) == "RequireAndVerifyClientCert"
+    assert client_auth_type({}) == "NoClientCert"
+    assert client_auth_type({"secretNames": ["ca"], "clientAuthType": "RequestClientCert"}) not in ENFORCING
+    assert client_auth_type({"clientAuthType": "VerifyClientCertIfGiven"}) in ENFORCING
+
+
+def _redirect_sim() -> TraefikSimulator:
+    return TraefikSimulator([
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {"name": "r", "namespace": "d"},
+         "spec": {"entryPoints": ["websecure"], "tls": {"secretName": "c"},
+                  "routes": [{"match": "Host(`a.com`)", "middlewares": [{"name": "to-https"}],
+                              "services": [{"name": "s", "port": 80}]}]}},
+        {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware", "metadata": {"name": "to-https", "namespace": "d"},
+         "spec": {"redirectScheme": {"scheme": "https", "permanent": True}}},
+    ])
+
+
+def test_redirect_scheme_passes_requests_already_on_the_target_scheme():
+    """redirectScheme redirects only when the URL changes: an https request reaches the service."""
+    out = _redirect_sim().handle(Request(host="a.com", path="/x", scheme="https"))
+    assert out.status == 200 and out.backends == (("d/s:80", 1000),)
+
+
+def test_converted_redirect_scheme_is_kept_off_the_https_listener(tmp_path):
+    """The converter agrees (TRF023): the TLS router's rule keeps its backend and has no RequestRedirect."""
+    from migrate.testing import run_case
+
+    text = """
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: r, namespace: d}
+spec:
+  entryPoints: [websecure]
+  tls: {secretName: c}
+  routes:
+    - match: Host(`a.com`)
+      middlewares: [{name: to-https}]
+      services: [{name: s, port: 80}]
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: to-https, namespace: d}
+spec:
+  redirectScheme: {scheme: https, permanent: true}
+"""
+    (tmp_path / "input.yaml").write_text(text)
+    result = run_case(tmp_path)
+    route = next(o.obj for o in result.objects if o.obj["kind"] == "HTTPRoute")
+    rule = route["spec"]["rules"][0]
+    assert rule["backendRefs"] == [{"name": "s", "port": 80}]
+    assert "filters" not in rule
+    assert "TRF023" in {f.code for f in result.report.findings}
