@@ -68,6 +68,19 @@ class TraefikIngressConverter(IngressConverter):
         for dotted in sorted(groups, key=lambda d: (order.index(d) if d in order else len(order), d)):
             HANDLERS[dotted.split(".")[1]](h, groups[dotted])
         services_of_backends(h)
+        _provenance(self.ctx, obj, routes)
+
+
+def _provenance(ctx: Context, obj: SourceObject, routes: list[Route]) -> None:
+    """Annotations converted without a finding are named in a comment on the routes they shaped."""
+    ref = obj.source(()).object
+    named = {f.source.field for f in ctx.findings if f.source.object == ref}
+    # router.priority is named later by the order check (TRF009/TRF010), after every router is known
+    quiet = [key for key in obj.annotations if key.startswith(PREFIX) and key.lower() != PREFIX + "router.priority"
+             and obj.is_accounted(("metadata", "annotations", key)) and f"metadata.annotations[{key}]" not in named]
+    if quiet:
+        for route in routes:
+            route.origin.comments.append("gateway-migrate: converted " + ", ".join(sorted(quiet)))
 
 
 def _table_name(name: str) -> str:
@@ -191,7 +204,7 @@ def _split_by_scheme(h: Handle, route: Route) -> list[Route]:
         return [route]
     out = []
     for protocol, suffix in (("HTTP", ""), ("HTTPS", "-https")):
-        copy = replace(route, name=route.name + suffix,
+        copy = replace(route, name=route.name + suffix, origin=replace(route.origin, comments=list(route.origin.comments)),
                        parents=[replace(p, protocols=(protocol,)) if isinstance(p, GatewayParent) else p
                                 for p in route.parents],
                        rules=route.rules if protocol == "HTTP" else  # the originals: service.* annotations find them
