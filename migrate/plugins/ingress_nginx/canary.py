@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from migrate.findings import spec
-from migrate.ir import Backend, HeaderMatch, Rule
+from migrate.ir import Backend, HeaderMatch, Route, Rule
 from migrate.plugin import Conversion, Failed, SourceObject
 from migrate.plugins.ingress.parse import IngressView, InvalidIngress, parse_ingress
 from migrate.plugins.ingress_nginx.handle import TRUE, Handle
@@ -73,14 +73,19 @@ def merge_all(conv: "NginxConverter", canaries: list[SourceObject], views: dict[
                 out.failed.append(Failed(obj, f"invalid Ingress: {exc}"))
             continue
         h = Handle(conv, obj, view, conv.gateway_for(obj, view), [], [], conv.names(obj))
-        _merge_one(h, merged)
+        touched = _merge_one(h, merged)
+        quiet = sorted(h.silently - h.named)
+        for route in touched if quiet else ():  # provenance, as dispatch writes it for a main Ingress
+            route.origin.comments.append(f"gateway-migrate: converted {', '.join(h.prefix + n for n in quiet)} "
+                                         f"of canary Ingress {obj.namespace}/{obj.name}")
         obj.account(("spec",), ("metadata", "labels"))
         for name in h.annotations:
             if name not in CANARY_KEYS and not h.is_accounted(name):
                 h.report("NGX144", name, "ignored on a canary Ingress")
 
 
-def _merge_one(h: Handle, merged: set[int]) -> None:
+def _merge_one(h: Handle, merged: set[int]) -> list[Route]:
+    """Merge one canary into the main rules it shares host and path with; the routes it changed."""
     weight = h.number("canary-weight", 0, low=0)
     total = h.number("canary-weight-total", 100, low=1)
     if total < 100:  # balancer.lua uses a total only when it is above 100
@@ -91,6 +96,7 @@ def _merge_one(h: Handle, merged: set[int]) -> None:
     header, value, pattern = h.get("canary-by-header"), h.get("canary-by-header-value"), h.get("canary-by-header-pattern")
     cookie = h.get("canary-by-cookie")
     found = False
+    touched: list[Route] = []
     for rule in h.view.rules:
         for path in rule.paths:
             main = _main_for(h, rule.host, path.value, path.type)
@@ -111,12 +117,15 @@ def _merge_one(h: Handle, merged: set[int]) -> None:
             if h.obj.namespace != main.route.namespace:
                 backend = replace(backend, namespace=h.obj.namespace)  # a ReferenceGrant follows
             _apply(h, main, backend, weight, total, header, value, pattern, cookie, path.path)
+            if all(route is not main.route for route in touched):
+                touched.append(main.route)
     if not found:
         for name in CANARY_KEYS:
             if h.has(name):
                 h.report("NGX140", name, "no main Ingress has the same host and path: no effect")
     else:
         h.converted(*CANARY_KEYS)
+    return touched
 
 
 def _main_for(h: Handle, host: str | None, value: str, ptype: str) -> "Made | None":
