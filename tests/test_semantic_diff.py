@@ -98,3 +98,23 @@ def test_probes_come_from_the_plugins_own_routes():
                            made_from=made_from, plugins={"split": SplitPlugin(), "other": object()})
     # the split simulator is never asked about other.example.com (it would answer 404)
     assert result.changes == [] and result.unsimulated == ["other"]
+
+
+def test_a_simulator_may_offer_probes_only_the_source_knows():
+    class Offering(SplitSimulator):
+        def handle(self, request):
+            if request.host == "legacy.example.com":
+                return Outcome(200, backends=(("shop/legacy:80", 1),), path=request.target, host=request.host,
+                               rule="Split shop/web")
+            return Outcome(404)
+
+        def requests(self):
+            return [Request("legacy.example.com", "/old"), Request("legacy.example.com", "/old")]
+
+    class Plugin:
+        def simulator(self, objects):
+            return Offering()
+
+    result = semantic_diff([SPLIT], {id(SPLIT): "split"}, [], plugins={"split": Plugin()})
+    assert [str(c.request) for c in result.changes] == ["GET http://legacy.example.com/old"]
+    assert result.changes[0].after.status == 404 and result.changes[0].object == "Split/shop/web"

@@ -17,6 +17,10 @@ class SourceSimulator(Protocol):
 
     def has_certificate(self, host: str) -> bool: ...
 
+    # Optional: ``requests() -> Iterable[Request]``, probes only the source side can name
+    # (paths of routes the conversion dropped, values a negated condition excludes);
+    # they are sent to both sides with the probes made from the converted routes.
+
 
 __all__ = ["ERROR_BACKEND", "GatewaySimulator", "MeshSimulator", "Outcome", "Request", "SourceSimulator",
            "backend_headers"]

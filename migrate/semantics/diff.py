@@ -119,6 +119,10 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
         # probes from this plugin's routes (and routes of unknown origin), not another plugin's
         own = [o for o in converted if owner.get(made_from.get(_route_key(o), ""), plugin) == plugin]
         requests = probes(objs, own)
+        offered = getattr(sim, "requests", None)  # what only the source knows: a dropped route, a negation
+        if callable(offered):
+            seen = {str(r) for r in requests}
+            requests += [r for r in offered() if str(r) not in seen and not seen.add(str(r))]
         result.probes += len(requests)
         for request in requests:
             if request.scheme == "https" and not sim.has_certificate(request.hostname):
