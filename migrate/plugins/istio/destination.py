@@ -70,6 +70,8 @@ def convert_rule(conv: "Converter", obj: SourceObject) -> None:
 
 def traffic_policy(conv: "Converter", obj: SourceObject, base: Path_, policy: dict, svc: tuple[str, str] | None,
                    *, subset: bool = False) -> None:
+    if "retryBudget" in policy:
+        retry_budget(conv, obj, base + ("retryBudget",), policy["retryBudget"], svc, subset=subset)
     tls = policy.get("tls")
     if isinstance(tls, dict):
         tls_origination(conv, obj, base + ("tls",), tls, svc, None, subset=subset)
@@ -81,6 +83,35 @@ def traffic_policy(conv: "Converter", obj: SourceObject, base: Path_, policy: di
                 obj.account(base + ("portLevelSettings", k, "port"))
                 tls_origination(conv, obj, base + ("portLevelSettings", k, "tls"), item["tls"], svc, number,
                                 subset=subset)
+
+
+def retry_budget(conv: "Converter", obj: SourceObject, path: Path_, budget: Any, svc: tuple[str, str] | None,
+                 *, subset: bool) -> None:
+    """retryBudget: only the experimental XBackendTrafficPolicy has one; say what it would be (not emitted)."""
+    if not isinstance(budget, dict):
+        conv.ctx.input_error(obj, path, "retryBudget must be a map")
+        return
+    pct = budget.get("percent")
+    if pct is not None and (isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 0 <= pct <= 100):
+        conv.ctx.input_error(obj, path + ("percent",), f"percent {pct!r} is not a number 0-100")
+        pct = None
+    # Gateway API's budget percent is a whole number, Istio's a double; unset, both mean 20 (Envoy's budget_percent
+    # default, which Istio leaves in place, and Gateway API's documented default)
+    shown = int(pct + 0.5) if pct is not None else 20
+    target = f"{svc[1]}" if svc else "<Service>"
+    extra = []
+    if pct is not None and shown != pct:
+        extra.append(f"percent {pct} rounded to {shown}")
+    if "minRetryConcurrency" in budget:
+        extra.append(f"minRetryConcurrency {budget['minRetryConcurrency']!r} (a concurrency) has no field; "
+                     "minRetryRate is a rate")
+    where = "for one subset (the policy targets whole Services)" if subset else (
+        f"to Service {svc[0]}/{svc[1]}" if svc else "to a host that is not a Service")
+    conv.ctx.report("IST094", obj, path, f"retry budget {where}: XBackendTrafficPolicy {{targetRefs: [{{group: '', "
+                    f"kind: Service, name: {target}}}], retryConstraint: {{budget: {{percent: {shown}}}}}}} "
+                    "(experimental channel; not emitted; its percent caps retries over budget.interval, default 10s, "
+                    "where Istio capped concurrent retries)" + ("; " + "; ".join(extra) if extra else ""),
+                    example="during an outage clients' retries are no longer capped by the budget")
 
 
 def _port_name(conv: "Converter", svc: tuple[str, str], number: Any) -> str | None:

@@ -159,6 +159,12 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "trafficPolicy.tls MUTUAL presents a client certificate to the backend. Gateway API has only a "
          "Gateway-wide spec.tls.backend.clientCertificateRef, which gateway-migrate does not write; the backend "
          "will refuse the Gateway's connections until it is set."),
+    spec("IST094", "warning", "not-converted", "Retry budget not converted (experimental channel only)",
+         "trafficPolicy.retryBudget caps concurrent retries to the Service as a percentage of active requests. "
+         "Gateway API has a retry budget only in the experimental channel (XBackendTrafficPolicy "
+         "retryConstraint.budget, gateway.networking.x-k8s.io/v1alpha1); it is not emitted. The message gives the "
+         "experimental equivalent. Without it retries are not capped by a budget (the implementation's defaults "
+         "apply)."),
     spec("IST093", "info", "note", "Mesh mTLS needs no conversion",
          "ISTIO_MUTUAL (and DISABLE) describe the mesh's own transport security; a GAMMA implementation provides "
          "its own. Nothing is written."),

@@ -244,7 +244,7 @@ def tls_(conv: "Converter", obj: SourceObject, i: int, tls: dict, protocol: str,
                             "implementation-specific); the implementation's defaults apply")
     if isinstance(tls.get("credentialNames"), list):
         obj.account(base + ("credentialNames",))
-    for key in ("serverCertificate", "privateKey", "caCertificates", "caCrl"):
+    for key in ("serverCertificate", "privateKey", "caCertificates", "caCrl", "tlsCertificates", "caCertCredentialName"):
         if key in tls and not obj.is_accounted(base + (key,)):
             conv.explain(obj, base + (key,))
     return certs

@@ -145,8 +145,9 @@ def one_match(conv: "Converter", obj: SourceObject, path: Path_, item: dict) -> 
                        f"match[{path[-1]}] of http[{path[2]}] left out")
             _account_rest(obj, path, item)
             return []
-    if "name" in item:
-        obj.account(path + ("name",))
+    for key in ("name", "statPrefix"):  # only name the match in Istio's logs and stats
+        if key in item:
+            obj.account(path + (key,))
     cond = Cond()
     if "gateways" in item:
         gws = item["gateways"]

@@ -329,7 +329,7 @@ class IstioSimulator:
                 adds += [(str(k), str(v)) for k, v in (request_ops.get("add") or {}).items()]
         mirrors = []
         if isinstance(item.get("mirror"), dict):
-            pct = percent_of(item.get("mirrorPercentage", item.get("mirrorPercent")))
+            pct = percent_of(item.get("mirrorPercentage", item.get("mirrorPercent", item.get("mirror_percent"))))
             target = self._backend(item["mirror"], ns)
             mirrors.append(target + (f" ({int(pct + 0.5)}%)" if pct is not None else ""))
         for m in item.get("mirrors") or []:
