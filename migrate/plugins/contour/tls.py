@@ -107,8 +107,12 @@ def tcp_proxy(r: "RootBuild", index: dict[Key, SourceObject]) -> set[Key]:
         tcp = as_dict(as_dict(proxy.data.get("spec")).get("tcpproxy"))
         path = ("spec", "tcpproxy")
         proxy.account(path)
-        include = as_dict(tcp.get("include") if tcp.get("include") is not None else tcp.get("includes"))
+        include = tcp_include(conv, proxy, tcp)
         if as_list(tcp.get("services")):
+            if include:
+                conv.ctx.report("CTR055", proxy, path, "tcpproxy with both services and an include: Contour marks the "
+                                                       "HTTPProxy invalid and serves no TLS connections for it")
+                return reached
             break
         if not include:
             conv.ctx.report("CTR055", proxy, path, "tcpproxy without services or include: not served")
@@ -144,7 +148,9 @@ def tcp_proxy(r: "RootBuild", index: dict[Key, SourceObject]) -> set[Key]:
     conv.ctx.report("CTR053", root, ("spec", "tcpproxy"), f"{r.fqdn}: TLS listener {listener} ({mode}) and a TLSRoute")
     parent = GatewayParent(r.gateway.namespace, r.gateway.name, listener)
     route = Route("TLSRoute", proxy.namespace, proxy.name if proxy is root else f"{proxy.name}-{host_slug(r.fqdn)}",
-                  [r.fqdn], [parent], [Rule(backends=backends)], origin=Origin(proxy.source(), []))
+                  [r.fqdn], [parent], [Rule(backends=backends)],
+                  origin=Origin(proxy.source(), root.comments_at(()) + ([] if proxy is root else proxy.comments_at(()) + [
+                      f"tcpproxy included by HTTPProxy {root.namespace}/{root.name} ({r.fqdn})"])))
     blocked = [f"spec.virtualhost.{k}" for k in ("ipAllowPolicy", "ipDenyPolicy", "rateLimitPolicy", "authorization")
                if as_dict(as_dict(root.data["spec"]).get("virtualhost")).get(k) not in (None, [], {})]
     for item in blocked:
@@ -152,6 +158,23 @@ def tcp_proxy(r: "RootBuild", index: dict[Key, SourceObject]) -> set[Key]:
     route.blocked_by = blocked
     conv.routes.append(route)
     return reached
+
+
+def tcp_include(conv: "ProxyConverter", proxy: SourceObject, tcp: dict) -> dict:
+    """The tcpproxy include Contour follows: ``include``, else the deprecated plural-named
+    ``includes`` (a single object too); with both, ``include`` wins (projectcontour/contour#2218,
+    ``processHTTPProxyTCPProxy``) and ``includes`` is ignored."""
+    path = ("spec", "tcpproxy", "includes")
+    if tcp.get("includes") is not None:
+        old = as_dict(tcp["includes"])
+        shown = f"{text(old.get('namespace')) or proxy.namespace}/{text(old.get('name'))}"
+        if tcp.get("include") is not None:
+            conv.ctx.report("CTR001", proxy, path, f"deprecated tcpproxy.includes ({shown}) ignored: tcpproxy.include "
+                                                   "is set too, and Contour follows include; remove includes")
+        else:
+            conv.ctx.report("CTR004", proxy, path, f"deprecated tcpproxy.includes ({shown}) followed as Contour does, "
+                                                   "like tcpproxy.include; rename it to include")
+    return as_dict(tcp.get("include") if tcp.get("include") is not None else tcp.get("includes"))
 
 
 def delegation_fields(conv: "ProxyConverter", obj: SourceObject) -> None:
