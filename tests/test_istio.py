@@ -189,3 +189,19 @@ def test_namespaced_server_host_admits_its_namespace_without_routes() -> None:
     gw = next(o for o in converted("host-namespaces") if o["kind"] == "Gateway")
     b = next(lst for lst in gw["spec"]["listeners"] if lst["hostname"] == "b.example.com")
     assert b["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["team-b"]
+
+
+def test_grpc_route_reports_what_it_cannot_carry() -> None:
+    """GRPCRoute (v1.6.1 standard) has no timeouts, no URLRewrite and no RequestRedirect: each loss is IST065,
+    and the HTTP-side "converted" findings for those fields are withdrawn."""
+    result = run_case(CASES / "grpc-dropped")
+    route = next(o.obj for o in result.objects if o.obj["kind"] == "GRPCRoute")
+    rules = route["spec"]["rules"]
+    assert all("timeouts" not in rule and "filters" not in rule for rule in rules)
+    assert "backendRefs" not in rules[2]  # the redirect rule: no backend, calls fail instead of being redirected
+    lost = {f.source.field: f for f in result.report.findings if f.code == "IST065"}
+    assert set(lost) == {"spec.http[0].timeout", "spec.http[1].rewrite", "spec.http[2].redirect"}
+    assert "2s" in lost["spec.http[0].timeout"].example
+    assert "/catalog.v0.Items/" in lost["spec.http[2].redirect"].example
+    assert not [f for f in result.report.findings if f.code in ("IST050", "IST052")]
+

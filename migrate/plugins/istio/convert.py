@@ -255,9 +255,76 @@ def _grpc_rule(conv: Converter, obj: SourceObject, index: int, rule: Rule) -> Ru
                                 "service or method path; this rule matches every method")
         matches.append(Match(headers=m.headers, grpc=grpc))
     kept = [m for m in matches if m != Match()]
-    return Rule(matches=kept if len(kept) == len(matches) else [], filters=[f for f in rule.filters
-                if type(f).__name__ in ("RequestHeaders", "ResponseHeaders", "Mirror")],
+    filters = [f for f in rule.filters if type(f).__name__ in GRPC_FILTERS]
+    _report_grpc_drops(conv, obj, index, rule, matches)
+    return Rule(matches=kept if len(kept) == len(matches) else [], filters=filters,
                 backends=rule.backends, name=rule.name, origin=rule.origin)
+
+
+#: the filters a GRPCRoute rule takes in Gateway API v1.6.1 standard (ExtensionRef aside)
+GRPC_FILTERS = ("RequestHeaders", "ResponseHeaders", "Mirror")
+#: IR filter -> the VirtualService http[] field it came from, and what it did
+_DROPPED = {"Redirect": ("redirect", "redirect"), "Rewrite": ("rewrite", "rewrite"),
+            "Cors": ("corsPolicy", "CORS policy")}
+#: "converted" findings that a GRPCRoute makes untrue for the same field
+_CONVERTED = {"redirect": ("IST050",), "timeout": ("IST052",)}
+
+
+def _report_grpc_drops(conv: Converter, obj: SourceObject, index: int, rule: Rule, matches: list[Match]) -> None:
+    """GRPCRoute has no timeouts and no redirect, rewrite or CORS filters: say what is lost, never drop silently."""
+    call = _example_call(matches)
+    base: Path_ = ("spec", "http", index)
+    dropped: list[tuple[str, str, str]] = []
+    if rule.timeouts is not None and (rule.timeouts.request or rule.timeouts.backend_request):
+        value = rule.timeouts.request or rule.timeouts.backend_request
+        dropped.append(("timeout", f"timeout {value}", f"{call} is no longer cut off after {value}"))
+    for f in rule.filters:
+        name = type(f).__name__
+        if name in GRPC_FILTERS:
+            continue
+        key, what = _DROPPED.get(name, (None, name))
+        if name == "Redirect":
+            example = (f"{call} got a {f.status} redirect from Istio; the rule now has no backend, so the call "
+                       "fails (no redirect is sent)")
+        elif name == "Rewrite":
+            changed = " and ".join(x for x, v in (("the :authority", f.hostname), ("the path", f.path)) if v)
+            example = f"{call} reaches the backend with {changed or 'the request'} unchanged"
+        else:
+            example = f"{call} is served without the {what}"
+        dropped.append((key or "", what, example))
+    mesh_too = _mesh_bound(obj)
+    for key, what, example in dropped:
+        path = base + (key,) if key and key in (obj.data["spec"]["http"][index] or {}) else base
+        if not mesh_too:
+            _forget(conv, obj, path, _CONVERTED.get(key, ()))
+        conv.ctx.report("IST065", obj, path, f"http[{index}] {what}: the GRPCRoute rule cannot carry it "
+                        "(GRPCRoute has no timeouts and no URLRewrite, RequestRedirect or CORS filter in Gateway "
+                        "API v1.6.1 standard); left out" + ("; the mesh HTTPRoute keeps it" if mesh_too else ""),
+                        example=example)
+
+
+def _example_call(matches: list[Match]) -> str:
+    for m in matches:
+        if m.grpc is not None:
+            return f"a call to /{m.grpc.service}/{m.grpc.method or '<method>'}"
+    return "a gRPC call"
+
+
+def _mesh_bound(obj: SourceObject) -> bool:
+    gateways = obj.data["spec"].get("gateways")
+    return not isinstance(gateways, list) or MESH in gateways
+
+
+def _forget(conv: Converter, obj: SourceObject, path: Path_, codes: tuple[str, ...]) -> None:
+    """Remove this object's findings with ``codes`` at or below ``path`` (they claimed a conversion)."""
+    if not codes:
+        return
+    where = obj.source(path).field
+    for finding in list(conv.ctx.findings):
+        src = finding.source
+        if (finding.code in codes and (src.kind, src.namespace, src.name) == (obj.kind, obj.namespace, obj.name)
+                and (src.field == where or src.field.startswith(where + "."))):
+            conv.ctx.findings.remove(finding)
 
 
 def _drop_prefix_note(conv: Converter, obj: SourceObject, index: int, value: str) -> None:

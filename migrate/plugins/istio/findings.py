@@ -124,6 +124,12 @@ FINDINGS: tuple[FindingSpec, ...] = (
     spec("IST062", "warning", "converted-with-change", "gRPC rule matches every method",
          "A uri match that is no gRPC service or method path cannot be a GRPCRoute method match; the rule "
          "matches every method."),
+    spec("IST065", "warning", "not-converted", "gRPC rule: timeout or filter left out",
+         "The rule became a GRPCRoute rule (IST061), and GRPCRoute in Gateway API v1.6.1 standard has no timeouts "
+         "and only RequestHeaderModifier, ResponseHeaderModifier, RequestMirror and ExtensionRef filters. A timeout, "
+         "redirect, rewrite or CORS policy of the rule is left out; the example says what calls see now. Bind the "
+         "VirtualService to an HTTP or HTTPS server too (it then becomes an HTTPRoute), or use the implementation's "
+         "own policy."),
     spec("IST063", "warning", "not-converted", "VirtualService binds to no converted Gateway server",
          "No server of the named Gateway (in the input) serves this VirtualService's hosts from its namespace, "
          "or the Gateway is not in the input. With no Gateway in the input the route attaches to a Gateway of "
