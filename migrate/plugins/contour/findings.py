@@ -38,6 +38,12 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "number of labels, so a.b.example.com now reaches these routes too."),
     spec("CTR016", "warning", "not-converted", "HTTPProxy for another ingress class",
          "The HTTPProxy names an ingress class other than Contour's; this Contour ignored it and so does the conversion."),
+    spec("CTR017", "warning", "converted", "Include skipped: invalid or duplicate conditions",
+         "Contour skips an include whose conditions are invalid (e.g. an exact path, a prefix without a leading '/', a "
+         "header condition without an operator) or identical to an earlier include's; the HTTPProxy's status says "
+         "invalid, but its other routes and includes are served. The included HTTPProxy gets no traffic through this "
+         "include (it is orphaned when nothing else includes it): requests matching the include's conditions are "
+         "answered by the other routes of the virtual host, or 404. The conversion does the same. Fix the include."),
     # -- conditions ------------------------------------------------------------------------
     spec("CTR020", "warning", "converted-with-change", "String prefix converted to an element-wise PathPrefix",
          "A Contour prefix condition is a string prefix ('/api' also matches '/apiv2'); Gateway API PathPrefix matches "

@@ -118,9 +118,11 @@ def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chai
         path = ("spec", "includes", i)
         skipped = include_problem(inc, earlier)
         if skipped:
-            tree.problems.append(Problem("CTR001", proxy, path, f"{skipped}: Contour skips this include (HTTPProxy "
-                                                                f"{key[0]}/{key[1]} is marked invalid but its other "
-                                                                "routes are served); it is skipped here too"))
+            target = f"{text(inc.get('namespace')) or proxy.namespace}/{text(inc.get('name')) or '?'}"
+            tree.problems.append(Problem("CTR017", proxy, path, f"include of {target} skipped: {skipped}. Contour "
+                                                                f"reports HTTPProxy {key[0]}/{key[1]} invalid but "
+                                                                "serves its other routes; requests for these "
+                                                                "conditions go to them (or get 404), here too"))
             proxy.account(path)
             continue
         own = _conds(proxy, path + ("conditions",), inc.get("conditions"))
@@ -132,7 +134,9 @@ def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chai
             if own:
                 # Contour's 502 route carries only this include's own conditions, not those above it
                 tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why}: "
-                                                                    "Contour answers its conditions with 502"))
+                                                                    "Contour answers its conditions with 502" + (
+                                                                        " (only this include's own conditions, not "
+                                                                        "those of the includes above it)" if above else "")))
                 mine.append(FlatRoute(proxy, None, own, chain, path))
             else:
                 tree.problems.append(Problem("CTR011", proxy, path, f"include {target_key[0]}/{target_key[1]} {why} "

@@ -260,7 +260,8 @@ class ProxyConverter:
             cond.obj.account(cond.path)
         if flat.index is None:  # a broken include: Contour answers 502
             rule = Rule([converted.match], origin=Origin(flat.proxy.source(flat.include_path),
-                                                          [f"Contour answered 502: {render(flat.include_path)} is broken"]))
+                                                          [f"Contour answered 502: {render(flat.include_path)} is broken"]
+                                                          + comments_under(flat.proxy, flat.include_path)))
             return rule, False, []
         obj, path = flat.proxy, ("spec", "routes", flat.index)
         rule = Rule([converted.match], origin=Origin(obj.source(path), comments_under(obj, path)))
