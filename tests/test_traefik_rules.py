@@ -135,3 +135,51 @@ spec:
     assert rule["backendRefs"] == [{"name": "s", "port": 80}]
     assert "filters" not in rule
     assert "TRF023" in {f.code for f in result.report.findings}
+
+
+def test_simulator_offers_router_and_negation_probes():
+    """requests(): every router's host and path (one whose middleware is missing too), and what a negation excluded."""
+    sim = TraefikSimulator([{"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
+                             "metadata": {"name": "r", "namespace": "d"},
+                             "spec": {"entryPoints": ["web"], "routes": [
+                                 _route("s", "Host(`a.com`) && !PathPrefix(`/int`) && !Header(`X-L`, `1`)"),
+                                 _route("gone", "Host(`b.com`) && Path(`/p`)", middlewares=["nope"])]}}])
+    got = {str(r) for r in sim.requests()}
+    assert {"GET http://a.com/", "GET http://a.com/int", "GET http://a.com/int-x", "GET http://b.com/p"} <= got
+    assert any("X-L: 1" in r and "a.com/" in r for r in got)
+    excluded = next(r for r in sim.requests() if r.path == "/int-x")
+    assert sim.handle(excluded).status == 404  # character-wise PathPrefix: Traefik excluded it too
+
+
+def _convert(tmp_path, routes: str):
+    from migrate.testing import run_case
+
+    (tmp_path / "input.yaml").write_text("apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\n"
+                                         "metadata: {name: r, namespace: d}\nspec:\n  entryPoints: [web]\n  routes:\n"
+                                         + routes)
+    result = run_case(tmp_path)
+    rules_ = [rule for o in result.objects if o.obj["kind"] == "HTTPRoute" for rule in o.obj["spec"]["rules"]]
+    return rules_, {f.code for f in result.report.findings}
+
+
+def test_negated_header_gets_a_closed_rule(tmp_path):
+    found, codes = _convert(tmp_path, "    - match: Host(`a.com`) && !Header(`X-L`, `1`)\n"
+                                      "      services: [{name: s, port: 80}]\n")
+    closed = [r for r in found if "backendRefs" not in r]
+    assert closed and closed[0]["matches"][0]["headers"] == [{"type": "Exact", "name": "X-L", "value": "1"}]
+    assert "TRF027" in codes and "TRF007" not in codes
+
+
+def test_negation_served_by_another_router_is_not_closed(tmp_path):
+    found, codes = _convert(tmp_path, "    - match: Host(`a.com`) && !Path(`/x`)\n"
+                                      "      services: [{name: s, port: 80}]\n"
+                                      "    - match: Host(`a.com`) && Path(`/x`)\n"
+                                      "      services: [{name: t, port: 80}]\n")
+    assert all("backendRefs" in r for r in found)
+    assert "TRF007" in codes and "TRF027" not in codes
+
+
+def test_negated_host_cannot_be_closed(tmp_path):
+    found, codes = _convert(tmp_path, "    - match: PathPrefix(`/`) && !Host(`a.com`)\n"
+                                      "      services: [{name: s, port: 80}]\n")
+    assert all("backendRefs" in r for r in found) and "TRF007" in codes

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from migrate.plugin import Context, Conversion, SourceObject
 from migrate.plugins.ingress import is_ingress
-from migrate.plugins.traefik import ingressroute, priority, tcp, tls
+from migrate.plugins.traefik import ingressroute, negation, priority, tcp, tls
 from migrate.plugins.traefik.annotations import TraefikIngressConverter
 from migrate.plugins.traefik.state import Run
 
@@ -40,5 +40,6 @@ def convert_all(objs: Sequence[SourceObject], ctx: Context) -> Conversion:
             tls.tls_store(run, obj)
         else:
             run.explain_rest(obj)
+    negation.settle(run, out.routes)
     priority.check(run)
     return out

@@ -93,4 +93,10 @@ FINDINGS = (
     spec("TRF026", "warning", "not-converted", "Backend not converted",
          "The service reference names no port, a port name the input cannot resolve, or a kind that is not a Service "
          "or TraefikService; the rule keeps its matches without that backend (HTTP 500 for its share)."),
+    spec("TRF027", "warning", "converted-with-change", "Negated condition: the requests it excluded get a closed rule",
+         "A negation (!Path, !PathPrefix, !Header, !Query, !Method) has no HTTPRouteMatch form. The alternative is "
+         "converted without it, and the requests the negation kept away from this router get a rule of their own "
+         "with no backends (HTTP 500) instead of reaching it: fail closed. Traefik answered them with another router "
+         "or 404. A negated PathPrefix is closed element-wise: paths that only continue its characters (/x-y for "
+         "!PathPrefix(`/x`)) now reach the route; the message names them."),
 )

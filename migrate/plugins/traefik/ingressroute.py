@@ -8,7 +8,7 @@ from typing import Any
 from migrate.ir import Backend, GatewayParent, Origin, Route, Rule
 from migrate.names import host_slug
 from migrate.plugin import SourceObject
-from migrate.plugins.traefik import matches, middlewares, priority, rules, services, tls
+from migrate.plugins.traefik import matches, middlewares, negation, priority, rules, services, tls
 from migrate.plugins.traefik.state import Run, as_dict, as_list, entry_point_port
 
 Path_ = tuple[Any, ...]
@@ -84,8 +84,9 @@ def convert(run: Run, obj: SourceObject) -> list[Route]:
         prio, explicit = priority.effective(entry.get("priority"), str(text))
         if "priority" in entry:
             obj.account(rpath + ("priority",))  # explicit: TRF009/TRF010 from the order check
-        run.routers.append(priority.Router(obj, rpath + ("match",), rpath + ("priority",), str(text), node, prio,
-                                           explicit, is_tls, conv.alternatives))
+        router = priority.Router(obj, rpath + ("match",), rpath + ("priority",), str(text), node, prio,
+                                 explicit, is_tls, conv.alternatives)
+        run.routers.append(router)
         by_hosts: dict[tuple[str, ...], list] = {}
         for alt in conv.alternatives:
             by_hosts.setdefault(alt.hosts, []).append(alt.match)
@@ -95,6 +96,11 @@ def convert(run: Run, obj: SourceObject) -> list[Route]:
             made, blocks = middlewares.apply(run, mws, [rule], scheme="https" if is_tls else "http")
             blocks = sorted(set(blocks + conv.blocks))
             groups.setdefault((hosts, tuple(blocks)), []).extend(made)
+            for closed in conv.closed:
+                if closed.alternative.hosts == hosts:  # no middleware: Traefik never ran them for these requests
+                    shut = Rule([closed.alternative.match], backends=[], origin=Origin(obj.source(rpath), []))
+                    groups[(hosts, tuple(blocks))].append(shut)
+                    run.closed.append(negation.Pending(router, closed, shut))
         if "observability" in entry:
             pass  # explained by explain_rest
     routes: list[Route] = []

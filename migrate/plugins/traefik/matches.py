@@ -4,7 +4,7 @@ for every condition that cannot be carried over exactly."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrate.ir import HeaderMatch, Match, PathMatch, QueryMatch
@@ -23,10 +23,21 @@ class Alternative:
 
 
 @dataclass
+class Closed:
+    """What a negation excluded, as a match of its own: emitted with no backends (HTTP 500) so
+    the alternative converted without the negation does not take those requests silently."""
+
+    alternative: Alternative
+    negated: rules.Call
+
+
+@dataclass
 class Converted:
     alternatives: list[Alternative] = field(default_factory=list)
     #: ClientIP conditions dropped: the routes must fail closed
     blocks: list[str] = field(default_factory=list)
+    #: negations whose excluded requests can be matched: closed rules (settled by negation.settle)
+    closed: list[Closed] = field(default_factory=list)
 
 
 def path_prefix(run: Run, obj: SourceObject, path: Path_, value: str) -> PathMatch:
@@ -59,7 +70,44 @@ def convert(run: Run, obj: SourceObject, path: Path_, node: rules.Node) -> Conve
         alt = _conjunction(run, obj, path, conj, out)
         if alt is not None and alt not in out.alternatives:
             out.alternatives.append(alt)
+            for negated, call in conj:
+                if negated and call.name != "ClientIP":
+                    closed = _excluded(alt, call)
+                    if closed is None:
+                        run.once("TRF007", obj, path, f"!{call}: negation cannot be expressed; the alternative is "
+                                 "converted without it and now also matches the requests it excluded",
+                                 example=_negation_example(call))
+                    elif all(c.alternative != closed for c in out.closed):
+                        out.closed.append(Closed(closed, call))
     return out
+
+
+def _excluded(alt: Alternative, call: rules.Call) -> Alternative | None:
+    """The alternative's conditions plus the negated one: the requests Traefik kept from this
+    router. None when that cannot be one HTTPRouteMatch (a host, a regex, a second path that
+    is not inside the first, a repeated header name, a second method)."""
+    m, name, args = alt.match, call.name, call.args
+    if name in ("Path", "PathPrefix"):
+        value = args[0]
+        if not gateway_path_ok(value):
+            return None
+        current = m.path or PathMatch("PathPrefix", "/")
+        base = current.value.rstrip("/")
+        inside = current.type == "PathPrefix" and (value == current.value or value.startswith(base + "/"))
+        if not inside:
+            return None
+        return Alternative(alt.hosts, replace(m, path=PathMatch("Exact" if name == "Path" else "PathPrefix", value)))
+    if name == "Header" and len(args) == 2:
+        if any(h.name.lower() == args[0].lower() for h in m.headers):
+            return None
+        return Alternative(alt.hosts, replace(m, headers=m.headers + (HeaderMatch(args[0], args[1]),)))
+    if name == "Query" and len(args) == 2:
+        if any(q.name == args[0] for q in m.query):
+            return None
+        return Alternative(alt.hosts, replace(m, query=m.query + (QueryMatch(args[0], args[1]),)))
+    if name == "Method" and m.method is None:
+        return Alternative(alt.hosts, replace(m, method=args[0].upper()))
+    return None
 
 
 def _conjunction(run: Run, obj: SourceObject, path: Path_, conj: list[rules.Literal], out: Converted) -> Alternative | None:
@@ -76,10 +124,7 @@ def _conjunction(run: Run, obj: SourceObject, path: Path_, conj: list[rules.Lite
             out.blocks.append(f"{obj.kind} {obj.namespace}/{obj.name} ClientIP")
             continue
         if negated:
-            run.once("TRF007", obj, path, f"!{call}: negation cannot be expressed; the alternative is converted "
-                                          "without it and now also matches the requests it excluded",
-                     example=_negation_example(call))
-            continue
+            continue  # convert(): a closed rule for what it excluded, else TRF007
         if name in ("Host", "HostRegexp"):
             pattern = _host_pattern(run, obj, path, call)
             if pattern is None:

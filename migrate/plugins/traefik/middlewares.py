@@ -337,6 +337,15 @@ def access_control(run: Run, mw: SourceObject, path: Path_, value: Any, rules: l
     return [f"{_label(mw)} {path[-1]}"]
 
 
+def plugin(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rule]) -> list[str]:
+    """A Traefik plugin (geoblock, an auth plugin, ...) does what its code does: it may gate
+    access, which we cannot know, so it fails closed like an access control."""
+    names = ", ".join(str(k) for k in as_dict(value)) or "?"
+    entry = run.table.kinds["Middleware"].fields.get("spec.plugin")
+    run.once("TRF002", mw, path, f"plugin {names}: " + (entry.note if entry else "unknown effect; fails closed"))
+    return [f"{_label(mw)} plugin {names}"]
+
+
 def retry(run: Run, mw: SourceObject, path: Path_, value: Any, rules: list[Rule]) -> list[str]:
     spec = as_dict(value)
     parts = [f"attempts: {spec['attempts']}"] if isinstance(spec.get("attempts"), int) else []
@@ -370,5 +379,6 @@ HANDLERS: dict[str, Callable[..., list[str]]] = {
     **{k: access_control for k in ("basicAuth", "digestAuth", "forwardAuth", "ipAllowList", "ipWhiteList",
                                    "rateLimit", "inFlightReq", "passTLSClientCert")},
     **{k: unsupported for k in ("stripPrefixRegex", "circuitBreaker", "buffering", "compress", "errors",
-                                "contentType", "grpcWeb", "plugin", "encodedCharacters")},
+                                "contentType", "grpcWeb", "encodedCharacters")},
+    "plugin": plugin,
 }

@@ -105,6 +105,10 @@ def traefik_service(run: Run, ts: SourceObject, user: SourceObject, path: Path_,
         _resolve(run, ts, ("spec", "mirroring"), mirroring, ts.namespace, share, out, depth)
         for key in ("name", "namespace", "port", "kind"):
             ts.account(("spec", "mirroring", key))
+        backend_options(run, ts, ("spec", "mirroring"), mirroring, table_key="spec.mirroring")
+        if "weight" in mirroring:
+            run.ctx.report("TRF001", ts, ("spec", "mirroring", "weight"), f"weight: {mirroring['weight']!r}: "
+                           + _note(run, ts, "spec.mirroring.weight"))
         for i, mirror in enumerate(as_list(mirroring.get("mirrors"))):
             mirror = as_dict(mirror)
             ns = str(mirror.get("namespace") or ts.namespace)
@@ -145,8 +149,17 @@ def _integer_weights(backends: list[Backend], weighted: bool) -> None:
             b.weight = max(1, round((b.weight or 0) * 1_000_000 / scale))
 
 
-def backend_options(run: Run, obj: SourceObject, path: Path_, ref: dict) -> None:
-    """Per-service options with no standard field: one finding each (sticky: the experimental equivalent)."""
+def _note(run: Run, obj: SourceObject, key: str) -> str:
+    entry = run.table.kinds[obj.kind].fields.get(key)
+    return entry.note if entry else "not converted"
+
+
+def backend_options(run: Run, obj: SourceObject, path: Path_, ref: dict, *,
+                    table_key: str = "spec.routes[].services[]") -> None:
+    """Per-service options with no standard field: one finding each (sticky: the experimental equivalent).
+
+    ``table_key`` is where the table explains them for ``obj``'s kind (a router's service
+    reference, or the main service of a mirroring TraefikService)."""
     for key in OPTIONS:
         if key not in ref:
             continue
@@ -161,9 +174,10 @@ def backend_options(run: Run, obj: SourceObject, path: Path_, ref: dict) -> None
             obj.account(where)  # true is what every Gateway implementation does
         elif key == "scheme" and value == "http":
             obj.account(where)
+        elif key in ("nativeLB", "nodePortLB") and value is False:
+            obj.account(where)  # the default: endpoints, as a backendRef to a Service uses them
         else:
-            entry = run.table.kinds[obj.kind].fields.get(f"spec.routes[].services[].{key}")
-            run.ctx.report("TRF001", obj, where, f"{key}: {value!r}: " + (entry.note if entry else "not converted"))
+            run.ctx.report("TRF001", obj, where, f"{key}: {value!r}: " + _note(run, obj, f"{table_key}.{key}"))
         st = ref.get("serversTransport") if key == "serversTransport" else None
         if isinstance(st, str):
             found = run.find("ServersTransport", obj.namespace, st)

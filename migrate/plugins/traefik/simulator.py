@@ -15,8 +15,12 @@ Middlewares, in order: redirectScheme (only when the scheme differs: 301/308 per
 replacePathRegex, headers (customRequestHeaders set/remove), basicAuth/digestAuth/
 forwardAuth (401: the probe has no credentials), ipAllowList/ipWhiteList (403: the probe
 comes from outside), ClientIP() never matches (the probe has no known address). Rate
-limits, retries and response headers do not change a single probe's outcome.
+limits, retries and response headers do not change a single probe's outcome. A plugin
+middleware is not simulated (its code is unknown): the request passes it.
 Backends: weights (TraefikService weighted flattened), mirroring as mirrors.
+
+Probes of its own (``requests()``): the hosts and paths of every router whose rule parses,
+those the conversion dropped included, and the requests each negation excluded.
 
 Not simulated: IngressRouteTCP and IngressRouteUDP (the semantic diff probes HTTP only;
 their conversion is checked by the fixtures' goldens), and no mesh (Traefik is an ingress).
@@ -67,6 +71,8 @@ class TraefikSimulator:
             if str(o.get("apiVersion", "")).split("/")[0] in GROUPS:
                 self.by_kind[(str(o.get("kind")), _ns(o), _name(o))] = o
         self.routers: list[_Router] = []
+        #: every parsed rule with (https, http) entry points, for requests()
+        self.rules: list[tuple[rules.Node, bool, bool]] = []
         self.cert_hosts: set[str] = set()
         for o in self.objects:
             if o.get("kind") == "IngressRoute" and (o.get("apiVersion", "").split("/")[0] in GROUPS):
@@ -144,6 +150,7 @@ class TraefikSimulator:
                 node = rules.parse(str(route.get("match") or ""), v2=route.get("syntax") == "v2")
             except rules.RuleError:
                 continue
+            self.rules.append((node, tls and "websecure" in eps, not tls and "web" in eps))
             mws = self._middlewares(ns, [(str(_d(m).get("namespace") or ns), str(_d(m).get("name")))
                                          for m in _l(route.get("middlewares"))])
             if mws is None:
@@ -199,6 +206,29 @@ class TraefikSimulator:
                                             not tls_only and "web" in eps, mws, backs))
 
     # -- requests ---------------------------------------------------------------------------
+
+    def requests(self) -> list[Request]:
+        """Probes only the source can name: each router's hosts and paths (a router the
+        conversion dropped included) and, per negation, a request it excluded."""
+        out: list[Request] = []
+        ingress = [(r.node, r.tls, r.plain) for r in self.routers if r.label.startswith("Ingress ")]
+        for node, https, http in self.rules + ingress:
+            schemes = [s for s, on in (("https", https), ("http", http)) if on]
+            for conj in rules.dnf(node):
+                base = _base(conj)
+                if base is None:
+                    continue
+                variants = [base]
+                path = next((c for neg, c in conj if not neg and c.name == "PathPrefix"), None)
+                if path is not None and path.args[0] != "/":
+                    variants.append(dict(base, path=path.args[0].rstrip("/") + "/x"))
+                for negated, call in conj:
+                    if negated:
+                        variants += _excluded(base, call)
+                for v in variants:
+                    for scheme in schemes:
+                        out.append(Request(scheme=scheme, **v))
+        return out
 
     def has_certificate(self, host: str) -> bool:
         return any(rules.host_matches(h, host) for h in self.cert_hosts)
@@ -275,6 +305,51 @@ class TraefikSimulator:
         return Outcome(200, backends=backends, path=join_query(path, request.query), host=request.host,
                        headers_set=tuple(headers_set.items()), headers_removed=tuple(removed),
                        mirrors=tuple(router.mirrors), rule=router.label)
+
+
+def _base(conj: list[rules.Literal]) -> dict | None:
+    """A request meeting the conjunction's plain positive conditions (None: a host it cannot name)."""
+    req: dict = {"host": "example.com", "path": "/", "method": "GET", "headers": (), "query": ()}
+    for negated, call in conj:
+        if negated:
+            continue
+        name, args = call.name, call.args
+        if name in ("Host", "HostRegexp"):
+            host = args[0].lower() if name == "Host" else (rules.host_regexp_as_wildcard(args[0]) or (None,))[0]
+            if host is None:
+                return None
+            req["host"] = "a" + host[1:] if host.startswith("*.") else host
+        elif name in ("Path", "PathPrefix"):
+            req["path"] = args[0]
+        elif name == "Header":
+            req["headers"] += ((args[0], args[1]),)
+        elif name == "Query" and len(args) == 2:
+            req["query"] += ((args[0], args[1]),)
+        elif name == "Method":
+            req["method"] = args[0].upper()
+    return req
+
+
+def _excluded(base: dict, call: rules.Call) -> list[dict]:
+    """Requests like ``base`` that the negated ``call`` kept away from the router."""
+    name, args = call.name, call.args
+    if name == "Path":
+        return [dict(base, path=args[0])]
+    if name == "PathPrefix":
+        out = [dict(base, path=args[0]), dict(base, path=args[0].rstrip("/") + "/x")]
+        if not args[0].endswith("/"):
+            out.append(dict(base, path=args[0] + "-x"))  # character-wise: Traefik excluded it too
+        return out
+    if name == "Header" and len(args) == 2:
+        return [dict(base, headers=base["headers"] + ((args[0], args[1]),))]
+    if name == "Query" and len(args) == 2:
+        return [dict(base, query=base["query"] + ((args[0], args[1]),))]
+    if name == "Method":
+        return [dict(base, method=args[0].upper())]
+    if name == "Host":
+        host = args[0].lower()
+        return [dict(base, host="a" + host[1:] if host.startswith("*.") else host)]
+    return []
 
 
 def _ns(o: dict) -> str:

@@ -63,6 +63,8 @@ class Run:
     used: set[int] = field(default_factory=set)
     #: converted HTTP routers, for the priority check
     routers: list[Any] = field(default_factory=list)
+    #: closed rules for negations, settled after every router is known (negation.settle)
+    closed: list[Any] = field(default_factory=list)
     #: findings already told once per object (middleware effects are applied per route)
     told: set[tuple[int, str, Path_]] = field(default_factory=set)
 
