@@ -141,8 +141,13 @@ def _add_matches(spec: dict, entry: _Host) -> None:
                 entry.paths.update(_path_values(path["value"], path.get("type") == "RegularExpression"))
             _pairs_around(match.get("headers") or [], entry.headers)
             _pairs_around(match.get("queryParams") or [], entry.query)
-            if isinstance(match.get("method"), str):  # a GRPCRoute's method is a service/method match
-                entry.methods.add(match["method"])
+            method = match.get("method")
+            if isinstance(method, str):
+                entry.methods.add(method)
+            elif isinstance(method, dict) and method.get("type", "Exact") == "Exact" and method.get("service"):
+                # a GRPCRoute's method match: a call is POST /{service}/{method}
+                entry.paths.add(f"/{method['service']}/{method.get('method') or 'Call'}")
+                entry.methods.add("POST")
 
 
 def probes(source: Iterable[dict], converted: Iterable[dict], *, limit_per_host: int = 400) -> list[Request]:

@@ -120,7 +120,9 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "listed). Gateway API weights are relative; they are written as Istio would have used them."),
     spec("IST061", "info", "converted", "Route kind chosen from the bound Gateway server",
          "VirtualService http[] rules bound only to GRPC servers became a GRPCRoute: uri prefix /pkg.Service/ and "
-         "exact /pkg.Service/Method became method matches."),
+         "exact /pkg.Service/Method became method matches. A GRPCRoute matches gRPC calls (POST) only: a plain "
+         "HTTP request to such a path (GET /pkg.Service/Method), which Istio passed to the gRPC backend to be "
+         "refused there, now gets 404 from the Gateway."),
     spec("IST062", "warning", "converted-with-change", "gRPC rule matches every method",
          "A uri match that is no gRPC service or method path cannot be a GRPCRoute method match; the rule "
          "matches every method."),
