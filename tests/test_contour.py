@@ -156,3 +156,76 @@ def test_simulator_agrees_with_the_gateway_output_where_the_conversion_claims_eq
         for path in ("/", "/ping", "/ping/x", "/status", "/a?b=1"):
             request = Request("status.example.com", path, scheme=scheme)
             assert contour.handle(request).same_behaviour(gateway.handle(request)), str(request)
+
+
+# -- WebSockets, skipped and nested includes, offered probes --------------------------------------
+
+
+UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket"}
+
+
+def test_websocket_upgrades_are_refused_with_403_unless_the_route_enables_them():
+    sim = ContourSimulator([proxy("p", virtualhost={"fqdn": "a.example.com"}, routes=[
+        {"conditions": [{"prefix": "/ws"}], "enableWebsockets": True, "services": [svc("ws")]},
+        {"services": [svc("web")]}])])
+    assert sim.handle(Request("a.example.com", "/ws", headers=UPGRADE)).backends == (("web/ws:80", 1),)
+    assert sim.handle(Request("a.example.com", "/", headers=UPGRADE)).status == 403
+    assert sim.handle(Request("a.example.com", "/")).backends == (("web/web:80", 1),)
+
+
+def test_a_skipped_include_leaves_the_rest_served_and_its_target_unreached():
+    sim = ContourSimulator([
+        proxy("root", virtualhost={"fqdn": "a.example.com"}, routes=[{"services": [svc("web")]}],
+              includes=[{"name": "c1", "conditions": [{"prefix": "/c"}]},
+                        {"name": "c2", "conditions": [{"prefix": "/c"}]},     # duplicate: skipped
+                        {"name": "c3", "conditions": [{"exact": "/admin"}]}]),  # exact on an include: skipped
+        proxy("c1", routes=[{"services": [svc("c1")]}]), proxy("c2", routes=[{"services": [svc("c2")]}]),
+        proxy("c3", routes=[{"services": [svc("c3")]}])])
+    assert sim.handle(Request("a.example.com", "/c")).backends == (("web/c1:80", 1),)
+    assert sim.handle(Request("a.example.com", "/admin")).backends == (("web/web:80", 1),)
+
+
+def test_a_nested_missing_include_answers_502_on_its_own_conditions_only():
+    # computeRoutes: addStatusBadGatewayRoute(routes, include.Conditions, proxy): not the conditions above it
+    sim = ContourSimulator([
+        proxy("root", virtualhost={"fqdn": "a.example.com"}, routes=[{"services": [svc("web")]}],
+              includes=[{"name": "team", "conditions": [{"prefix": "/team"}]}]),
+        proxy("team", routes=[{"services": [svc("team")]}], includes=[{"name": "gone", "conditions": [{"prefix": "/r"}]}])])
+    assert sim.handle(Request("a.example.com", "/r/1")).status == 502
+    assert sim.handle(Request("a.example.com", "/team/r/1")).backends == (("web/team:80", 1),)
+
+
+def test_offered_probes_satisfy_conditions_and_name_what_negations_exclude():
+    sim = ContourSimulator([proxy("p", virtualhost={"fqdn": "a.example.com"}, routes=[
+        {"conditions": [{"prefix": "/api"}, {"header": {"name": "x-env", "notexact": "prod"}},
+                        {"header": {"name": "x-team", "exact": "blue"}},
+                        {"queryParameter": {"name": "v", "exact": "2"}}], "services": [svc("api")]}],
+        includes=[{"name": "gone", "conditions": [{"prefix": "/old"}]}])])
+    probes = {str(r) for r in sim.requests()}
+    ok = Request("a.example.com", "/api", headers={"x-env": "other", "x-team": "blue"}, query={"v": "2"})
+    excluded = Request("a.example.com", "/api", headers={"x-team": "blue", "x-env": "prod"}, query={"v": "2"})
+    assert str(ok) in probes and str(excluded) in probes
+    assert str(Request("a.example.com", "/api")) in probes and str(Request("a.example.com", "/old")) in probes
+    assert sim.handle(ok).backends == (("web/api:80", 1),)
+    assert sim.handle(excluded).status == 404
+    upgrades = [r for r in sim.requests() if r.header("Upgrade") == "websocket"]
+    assert len(upgrades) == 1 and sim.handle(upgrades[0]).status == 403
+
+
+def test_ingress_named_ports_resolve_through_the_service():
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "grpc", "namespace": "api"},
+               "spec": {"ports": [{"name": "grpc", "port": 9000}]}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "api"},
+               "spec": {"rules": [{"host": "g.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+                   "service": {"name": "grpc", "port": {"name": "grpc"}}}}]}}]}}
+    sim = ContourSimulator([service, ingress])
+    assert sim.handle(Request("g.example.com", "/")).backends == (("api/grpc:9000", 1),)
+
+
+def test_deprecated_tcpproxy_includes_is_followed_and_include_wins():
+    case = run_case(REPO / "fixtures" / "contour" / "tcpproxy-includes-deprecated")
+    routes = {d["metadata"]["name"]: d for d in yaml.safe_load_all(output_of(case)) if d and d["kind"] == "TLSRoute"}
+    assert set(routes) == {"mqtt-brokers-mqtt-example-com", "amqp-v2-amqp-example-com"}
+    codes = {(f.code, f.source.object, f.source.field) for f in case.report.findings}
+    assert ("CTR001", "HTTPProxy/iot/amqp", "spec.tcpproxy.includes") in codes
+    assert ("CTR004", "HTTPProxy/iot/mqtt", "spec.tcpproxy.includes") in codes

@@ -90,6 +90,12 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "channel, so the rule has no backends and answers 500."),
     spec("CTR039", "info", "converted", "Mirror converted to RequestMirror",
          "The mirror service becomes a RequestMirror filter; its weight is the mirrored percentage (extended)."),
+    spec("CTR040", "info", "converted-with-change", "WebSocket upgrades now accepted on every route",
+         "Contour (Envoy) accepted 'Upgrade: websocket' only on routes with enableWebsockets (Ingress: paths listed in "
+         "projectcontour.io/websocket-routes) and refused it with 403 elsewhere. Gateway API has no field for it and "
+         "implementations typically accept upgrades on every route (Envoy Gateway, Istio, Contour's Gateway "
+         "provisioner), so these routes now accept them unless the implementation is configured otherwise. Reported "
+         "once per HTTPProxy or Ingress, naming its routes; the backends must cope with (or refuse) the upgrade."),
     # -- TLS, listeners, redirects -------------------------------------------------------------
     spec("CTR050", "info", "converted-with-change", "HTTP to HTTPS redirect made explicit",
          "Contour answers plain HTTP for a TLS virtual host with 301 to https (permitInsecure false, the default). "

@@ -13,13 +13,13 @@ import re
 from dataclasses import replace
 from typing import Any, Sequence
 
-from migrate.ir import GatewayParent, Listener, ObjectRef, Origin, PathMatch, Redirect, Route, Rule, Timeouts
+from migrate.ir import Backend, GatewayParent, Listener, ObjectRef, Origin, PathMatch, Redirect, Route, Rule, Timeouts
 from migrate.mapping_table import load_table
 from migrate.names import host_slug
 from migrate.plugin import Context, Conversion, SourceObject
 from migrate.plugins.ingress.convert import IngressConverter, gateway_path_ok
 from migrate.plugins.ingress.parse import IngressView, PathSpec, parse_ingress
-from migrate.plugins.contour import conditions
+from migrate.plugins.contour import conditions, services
 from migrate.plugins.contour.util import PREFIX, duration_ms, gateway_duration
 
 Path_ = tuple[Any, ...]
@@ -36,6 +36,15 @@ class ContourIngressConverter(IngressConverter):
         super().__init__(ctx)
         self.table = load_table("contour")
         self.proxies = proxies
+        self.services_told: set = set()
+
+    def backend(self, obj: SourceObject, spec: Any) -> Backend | None:
+        """Contour reads the Service's projectcontour.io/ annotations (upstream protocol, circuit
+        breaking) for Ingress backends as for HTTPProxy services: reported the same way."""
+        made = super().backend(obj, spec)
+        if made is not None and made.kind in (None, "", "Service") and isinstance(made.port, int) and spec.service:
+            services.read_service_annotations(self.ctx, self.services_told, obj, spec.path, spec.service, made.port)
+        return made
 
     def view_of(self, obj: SourceObject) -> IngressView:
         view = parse_ingress(obj.data)
@@ -130,6 +139,18 @@ class ContourIngressConverter(IngressConverter):
             else:
                 self.ctx.report("CTR003", obj, path, f"{key} is not a Contour Ingress annotation")
         self._http_policy(obj, gateway, routes)
+        self._websockets(obj, view)
+
+    def _websockets(self, obj: SourceObject, view: IngressView) -> None:
+        """CTR040 when some path is not in projectcontour.io/websocket-routes (Contour refused upgrades there)."""
+        listed = {p.strip() for p in obj.annotations.get(PREFIX + "websocket-routes", "").split(",") if p.strip()}
+        lacking = sorted({p.value for rule in view.rules for p in rule.paths if p.value not in listed})
+        if lacking:
+            self.ctx.report("CTR040", obj, ("spec", "rules"),
+                            f"path(s) {', '.join(lacking)} not in projectcontour.io/websocket-routes: Contour refused "
+                            "their WebSocket upgrades with 403; Gateway API implementations typically accept them now, "
+                            "unless configured otherwise",
+                            example="GET with 'Upgrade: websocket' got 403 from Contour; now it is upgraded")
 
     def _http_policy(self, obj: SourceObject, gateway: Any, routes: list[Route]) -> None:
         ann = obj.annotations

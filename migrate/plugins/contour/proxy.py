@@ -199,6 +199,7 @@ class ProxyConverter:
             groups.setdefault(gkey, []).append((rule, insecure))
             owners[gkey] = flat.proxy
         security.report_vhost(r)
+        self._websockets(tree.routes)
         if r.secure and not insecure_only and tree.routes:
             self.ctx.report("CTR050", r.root, ("spec", "virtualhost", "tls"),
                             f"HTTP for {r.fqdn}: each rule redirects with 301 to https on the HTTP listener"
@@ -239,6 +240,28 @@ class ProxyConverter:
                                  plain, labels=labels, blocked_by=blocked if served else [],
                                  origin=Origin(owner.source(), ["plain HTTP: Contour redirects to https with 301"
                                                                 + (" except permitInsecure rules" if served else "")])))
+
+    def _websockets(self, flats: list[FlatRoute]) -> None:
+        """CTR040 once per HTTPProxy whose served routes did not all enable WebSockets."""
+        lacking: dict[Key, tuple[SourceObject, list[int]]] = {}
+        for flat in flats:
+            if flat.index is None:
+                continue
+            route = as_dict(as_list(as_dict(flat.proxy.data.get("spec")).get("routes"))[flat.index])
+            if route.get("enableWebsockets") is not True:
+                entry = lacking.setdefault(key_of(flat.proxy), (flat.proxy, []))
+                if flat.index not in entry[1]:
+                    entry[1].append(flat.index)
+        for obj, indexes in lacking.values():
+            told = ("CTR040", id(obj))
+            if told in self.told:
+                continue
+            self.told.add(told)
+            shown = ", ".join(f"spec.routes[{i}]" for i in sorted(indexes))
+            self.ctx.report("CTR040", obj, ("spec", "routes"),
+                            f"{shown} did not set enableWebsockets: Contour refused their WebSocket upgrades with 403; "
+                            "Gateway API implementations typically accept them now, unless configured otherwise",
+                            example="GET with 'Upgrade: websocket' got 403 from Contour; now it is upgraded")
 
     # -- one rule ----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from migrate.ir import Backend, BackendTLS, Mirror, Origin
 from migrate.plugins.contour.util import PREFIX, as_dict, as_list, text
 
 if TYPE_CHECKING:
+    from migrate.plugin import Context, SourceObject
     from migrate.plugins.contour.proxy import RuleBuild
 
 Path_ = tuple[Any, ...]
@@ -125,27 +126,35 @@ def listed_port(service: Any, value: str, port: int) -> str | None:
 
 def service_annotations(b: "RuleBuild", path: Path_, name: str, port: int, protocol: str = "") -> None:
     """projectcontour.io/ annotations of the Service this route sends traffic to (once per Service and port)."""
-    key = (b.obj.namespace, name)
-    service = b.ctx.services.get(key)
+    read_service_annotations(b.ctx, b.conv.services_told, b.obj, path, name, port, protocol)
+
+
+def read_service_annotations(ctx: "Context", told_before: set, obj: "SourceObject", path: Path_, name: str, port: int,
+                             protocol: str = "") -> None:
+    """The same for any object sending traffic to Service ``name`` in its namespace on ``port``: an
+    HTTPProxy route's service or an Ingress backend (Contour's EnsureService reads the annotations for
+    both); reported on ``obj`` at ``path``, once per Service and port."""
+    key = (obj.namespace, name)
+    service = ctx.services.get(key)
     ann = as_dict(as_dict(as_dict(service).get("metadata")).get("annotations"))
     for full, value in sorted((str(k), str(v)) for k, v in ann.items()):
         if not full.startswith(PREFIX):
             continue
         short = full[len(PREFIX):]
         told = (key, full, port if short.startswith("upstream-protocol.") else None)
-        if told in b.conv.services_told:
+        if told in told_before:
             continue
-        b.conv.services_told.add(told)
+        told_before.add(told)
         if short.startswith("upstream-protocol."):
             proto = short.split(".", 1)[1]
             entry = listed_port(service, value, port)
             if entry is None:
-                b.report("CTR004", path, f"Service {key[0]}/{name} annotation {full}: {value!r} does not list port "
-                                         f"{port}: Contour spoke plain HTTP/1.1 to it, as the conversion does")
+                ctx.report("CTR004", obj, path, f"Service {key[0]}/{name} annotation {full}: {value!r} does not "
+                                                f"list port {port}: Contour spoke plain HTTP/1.1 to it, as the conversion does")
                 continue
             if protocol:
-                b.report("CTR004", path, f"Service {key[0]}/{name} annotation {full}: {value!r}: the route's "
-                                         f"protocol {protocol} takes precedence (reported on the route)")
+                ctx.report("CTR004", obj, path, f"Service {key[0]}/{name} annotation {full}: {value!r}: the "
+                                                f"route's protocol {protocol} takes precedence (reported on the route)")
                 continue
             hint = {"h2c": f"set appProtocol: kubernetes.io/h2c on Service port {entry} (extended "
                            "HTTPRouteBackendProtocolH2C); until then the Gateway speaks HTTP/1.1 to it",
@@ -154,12 +163,12 @@ def service_annotations(b: "RuleBuild", path: Path_, name: str, port: int, proto
                     "tls": "add a BackendTLSPolicy with a CA ConfigMap (Gateway API always verifies; Contour did not "
                            "without route validation); until then the Gateway speaks plain HTTP to it"}.get(
                         proto, "not a protocol Contour knows (h2, h2c, tls); Contour ignored it")
-            b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: {value!r} covers port {entry}: {hint}")
+            ctx.report("CTR073", obj, path, f"Service {key[0]}/{name} annotation {full}: {value!r} covers port {entry}: {hint}")
         elif short in CIRCUIT_BREAKERS:
-            b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: {value!r}: circuit breaking is "
-                                     "implementation-specific (e.g. Envoy Gateway BackendTrafficPolicy circuitBreaker)")
+            ctx.report("CTR073", obj, path, f"Service {key[0]}/{name} annotation {full}: {value!r}: circuit breaking is "
+                                            "implementation-specific (e.g. Envoy Gateway BackendTrafficPolicy circuitBreaker)")
         else:
-            b.report("CTR073", path, f"Service {key[0]}/{name} annotation {full}: not a Contour Service annotation")
+            ctx.report("CTR073", obj, path, f"Service {key[0]}/{name} annotation {full}: not a Contour Service annotation")
 
 
 def service_policies(b: "RuleBuild", raw: dict, path: Path_, backend: Backend) -> None:

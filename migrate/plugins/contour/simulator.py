@@ -25,6 +25,14 @@ down here where a choice was needed:
 - Access controls cannot be evaluated on a probe: external authorization, JWT, client
   certificates and IP lists are taken to refuse it (403; 401 for JWT); a rate limit is
   taken not to be exceeded.
+- WebSocket: a request with ``Upgrade: websocket`` on a route without enableWebsockets
+  (Ingress: a path not in projectcontour.io/websocket-routes) gets 403 (Envoy refuses an
+  upgrade the route does not enable). Plain HTTP to a TLS host is taken to be redirected
+  first (those are not probed with an upgrade).
+- Probes of its own (``requests()``): for every root fqdn, the paths of its flattened routes
+  and of its includes' conditions, each with values that satisfy all its header and query
+  conditions, with each negated header condition's excluded value, and bare; and one
+  WebSocket upgrade per HTTPProxy that serves routes.
 - Ingresses: Prefix paths match whole segments, ImplementationSpecific ones are a regex
   if they have one of ``^+*[]%`` else a string prefix; force-ssl-redirect answers HTTP
   with 301, allow-http "false" refuses HTTP (404).
@@ -37,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from migrate.plugins.contour import conditions as cond_mod
+from migrate.regex_sample import sample
 from migrate.plugins.contour.includes import walk
 from migrate.plugins.contour.util import GROUP, PREFIX, as_dict, as_list, text
 from migrate.semantics.request import Outcome, Request, join_query
@@ -77,6 +86,9 @@ class SimRoute:
     insecure: bool = False
     denied: int | None = None
     notes: list[str] = field(default_factory=list)
+    websocket: bool = False
+    #: "HTTPProxy ns/name" of the object that wrote the route (for probes); "" for Ingress routes
+    owner: str = ""
 
     def sort_key(self) -> tuple:
         kind, value = self.path
@@ -90,6 +102,8 @@ class VHost:
     secure: bool = False       # a certificate: https served, http redirected per route
     tls_only: bool = False     # tcpproxy: no HTTP routes on https
     http: str = "serve"        # Ingress: serve | redirect | refuse
+    #: paths of include conditions (probed too: an include Contour skipped has no route)
+    include_paths: set[str] = field(default_factory=set)
 
 
 class ContourSimulator:
@@ -137,6 +151,12 @@ class ContourSimulator:
             for flat in tree.routes:
                 self.vhosts.setdefault(fqdn, vh).routes.append(self._flat(root, flat, controls))
             self.vhosts.setdefault(fqdn, vh)
+            for key in tree.reached:
+                for inc in as_list(as_dict(index[key].data["spec"]).get("includes")) if key in index else []:
+                    for c in as_list(as_dict(inc).get("conditions")):
+                        for op in ("prefix", "exact"):
+                            if text(as_dict(c).get(op)).startswith("/"):
+                                vh.include_paths.add(text(as_dict(c)[op]))
 
     def _delegated(self, root: _Obj, secret: str) -> bool:
         ns, _, name = secret.rpartition("/")
@@ -156,7 +176,7 @@ class ContourSimulator:
         label = f"HTTPProxy {proxy.namespace}/{proxy.name} " + (
             f"spec.routes[{flat.index}]" if flat.index is not None else "include")
         self._order += 1
-        sim = SimRoute(label, (kind, value), order=self._order,
+        sim = SimRoute(label, (kind, value), order=self._order, owner=f"HTTPProxy {proxy.namespace}/{proxy.name}",
                        headers=[as_dict(c.data["header"]) for c in flat.conds if c.data.get("header") is not None],
                        query=[as_dict(c.data["queryParameter"]) for c in flat.conds if c.data.get("queryParameter") is not None])
         if flat.index is None:
@@ -164,6 +184,7 @@ class ContourSimulator:
             return sim
         route = as_dict(as_list(proxy.data["spec"].get("routes"))[flat.index])
         sim.insecure = route.get("permitInsecure") is True
+        sim.websocket = route.get("enableWebsockets") is True
         sim.denied = _denied(route, controls)
         if route.get("requestRedirectPolicy") is not None:
             sim.redirect = as_dict(route["requestRedirectPolicy"])
@@ -218,6 +239,7 @@ class ContourSimulator:
         refuse = ann.get("kubernetes.io/ingress.allow-http", "").lower() == "false"
         http = "redirect" if force else "refuse" if refuse else "serve"
         tls_hosts = {h for t in view.tls if t.secret for h in t.hosts}
+        ws = {p.strip() for p in ann.get(PREFIX + "websocket-routes", "").split(",") if p.strip()}
         for rule in view.rules:
             host = (rule.host or "*").lower()
             vh = self.vhosts.setdefault(host, VHost())
@@ -234,15 +256,26 @@ class ContourSimulator:
                     path = ("regex", p.value)
                 else:
                     path = ("prefix", p.value)
-                ref = f"{ing.namespace}/{p.backend.service}:{p.backend.port_number or p.backend.port_name}"
+                ref = f"{ing.namespace}/{p.backend.service}:{self._port(ing.namespace, p.backend)}"
                 vh.routes.append(SimRoute(f"Ingress {ing.namespace}/{ing.name} {_render(p.path)}", path,
-                                          order=self._order, backends=[(ref, 1)]))
+                                          order=self._order, backends=[(ref, 1)], websocket=p.value in ws))
         if view.default_backend is not None:
             b = view.default_backend
             self._order += 1
             self.vhosts.setdefault("*", VHost()).routes.append(SimRoute(
                 f"Ingress {ing.namespace}/{ing.name} spec.defaultBackend", ("prefix", "/"), order=self._order + 10**6,
-                backends=[(f"{ing.namespace}/{b.service}:{b.port_number or b.port_name}", 1)]))
+                backends=[(f"{ing.namespace}/{b.service}:{self._port(ing.namespace, b)}", 1)]))
+
+    def _port(self, namespace: str, backend: Any) -> Any:
+        """The Service port a backend names: its number, or the number of the named port (as Contour
+        resolves it); the name itself when the Service is not in the input."""
+        if backend.port_number:
+            return backend.port_number
+        service = self.services.get((namespace, backend.service))
+        for item in as_list(as_dict(as_dict(service).get("spec")).get("ports")):
+            if as_dict(item).get("name") == backend.port_name and isinstance(as_dict(item).get("port"), int):
+                return item["port"]
+        return backend.port_name
 
     # -- requests ------------------------------------------------------------------------
 
@@ -277,6 +310,8 @@ class ContourSimulator:
         return Outcome(404)
 
     def _apply(self, route: SimRoute, request: Request) -> Outcome:
+        if _upgrade(request) and not route.websocket:
+            return Outcome(403, rule=route.rule, notes=("WebSocket upgrade not enabled on the route",))
         if route.denied is not None:
             return Outcome(route.denied, rule=route.rule, notes=("access control: assumed to refuse the probe",))
         if route.redirect is not None:
@@ -293,7 +328,96 @@ class ContourSimulator:
                        rule=route.rule)
 
 
+    def requests(self) -> list[Request]:
+        """Probes only Contour's configuration can name (see the module doc)."""
+        out: list[Request] = []
+        for fqdn, vh in sorted(self.vhosts.items()):
+            if vh.tls_only or fqdn == "*":
+                continue
+            host = "a" + fqdn[1:] if fqdn.startswith("*.") else fqdn
+            schemes = ("http", "https") if vh.secure else ("http",)
+            upgraded: set[str] = set()
+            for route in vh.routes:
+                if not route.owner:
+                    continue
+                path = _probe_path(route.path)
+                if path is None:
+                    continue
+                headers = [(text(h.get("name")), _satisfying_header(h)) for h in route.headers]
+                query = tuple((text(q.get("name")), _satisfying_query(q)) for q in route.query)
+                good = tuple((n, v) for n, v in headers if n and v is not None)
+                good_query = tuple((n, v) for n, v in query if n and v is not None)
+                variants = [(good, good_query), ((), ())]
+                for i, h in enumerate(route.headers):
+                    excluded = _excluded_header(h)
+                    if excluded is not None:
+                        others = tuple(x for j, x in enumerate(headers) if j != i and x[1] is not None)
+                        variants.append((others + ((text(h.get("name")), excluded),), good_query))
+                for scheme in schemes:
+                    for hdrs, qs in variants:
+                        out.append(Request(host, path, scheme=scheme, headers=hdrs, query=qs))
+                if route.owner not in upgraded and route.status is None and route.redirect is None and route.denied is None:
+                    upgraded.add(route.owner)
+                    scheme = "https" if vh.secure and not route.insecure else "http"
+                    out.append(Request(host, path, scheme=scheme, query=good_query,
+                                       headers=good + (("Connection", "Upgrade"), ("Upgrade", "websocket"))))
+            for path in sorted(vh.include_paths):
+                for scheme in schemes:
+                    out.append(Request(host, path, scheme=scheme))
+        return out
+
+
 # -- matching helpers ----------------------------------------------------------------------
+
+
+def _upgrade(request: Request) -> bool:
+    return "websocket" in (request.header("Upgrade") or "").lower()
+
+
+def _probe_path(path: tuple[str, str]) -> str | None:
+    kind, value = path
+    if kind == "regex":
+        found = sample(value, prefix_only=False)
+        return found if found and found.startswith("/") else None
+    return value or "/"
+
+
+def _satisfying_header(h: dict) -> str | None:
+    """A value of header ``h`` that meets the condition; None: send no such header."""
+    if h.get("notpresent") is True:
+        return None
+    if h.get("present") is True:
+        return "1"
+    for op in ("exact", "contains"):
+        if h.get(op) not in (None, ""):
+            return str(h[op])
+    for op in ("notexact", "notcontains"):
+        if h.get(op) not in (None, ""):
+            return next(v for v in ("other", "zzz", "qqq") if str(h[op]).lower() not in v)
+    if h.get("regex") not in (None, ""):
+        return sample(str(h["regex"]), prefix_only=False)
+    return None
+
+
+def _excluded_header(h: dict) -> str | None:
+    """The value a negated header condition excludes (Contour sent it elsewhere), or None."""
+    if h.get("notpresent") is True:
+        return "1"
+    for op in ("notexact", "notcontains"):
+        if h.get(op) not in (None, ""):
+            return str(h[op])
+    return None
+
+
+def _satisfying_query(q: dict) -> str | None:
+    if q.get("present") is True:
+        return "1"
+    for op in ("exact", "prefix", "suffix", "contains"):
+        if q.get(op) not in (None, ""):
+            return str(q[op])
+    if q.get("regex") not in (None, ""):
+        return sample(str(q["regex"]), prefix_only=False)
+    return None
 
 
 def _contour_class(obj: dict) -> bool:
