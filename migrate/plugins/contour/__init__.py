@@ -14,9 +14,9 @@ from typing import Any, Sequence
 
 from migrate.findings import FindingSpec
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
-from migrate.plugins.ingress import is_ingress
+from migrate.plugins.ingress import claimed_by_class, is_ingress
 from migrate.plugins.contour.findings import FINDINGS
-from migrate.plugins.contour.util import CONTROLLER, DEFAULT_CLASS, GROUP, PREFIX, is_contour_class
+from migrate.plugins.contour.util import CONTROLLER, DEFAULT_CLASS, GROUP, PREFIX
 
 CLASS_ANNOTATIONS = ("kubernetes.io/ingress.class", PREFIX + "ingress.class")
 
@@ -33,18 +33,8 @@ class ContourPlugin:
                      ("projectcontour.io", "v1", "tlscertificatedelegations", True))
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
-        if is_contour_kind(obj):
-            return True
-        if not is_ingress(obj):
-            return False
-        spec = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
-        cls = spec.get("ingressClassName") or next((obj.annotations[k] for k in CLASS_ANNOTATIONS
-                                                    if obj.annotations.get(k)), None)
-        if not cls and ctx.default_ingress_class:
-            cls = ctx.default_ingress_class
-        if cls:
-            return bool(is_contour_class(str(cls), ctx.ingress_classes, None))
-        return any(key.startswith(PREFIX) for key in obj.annotations)
+        return is_contour_kind(obj) or claimed_by_class(obj, ctx, controller=CONTROLLER, default_class=DEFAULT_CLASS,
+                                                        prefix=PREFIX, annotations=CLASS_ANNOTATIONS)
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
         from migrate.plugins.contour.ingress import convert_ingresses

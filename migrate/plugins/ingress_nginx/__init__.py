@@ -16,7 +16,7 @@ from migrate.findings import FindingSpec
 from migrate.ir import PathMatch, Route
 from migrate.mapping_table import LegacyKey, Mapping, load_table
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
-from migrate.plugins.ingress import is_ingress
+from migrate.plugins.ingress import claimed_by_class
 from migrate.plugins.ingress.convert import IngressConverter
 from migrate.plugins.ingress.parse import IngressView, InvalidIngress, PathSpec, parse_ingress
 from migrate.plugins.ingress_nginx import canary, paths, redirects
@@ -162,17 +162,8 @@ class IngressNginxPlugin:
     description = "ingress-nginx (kubernetes/ingress-nginx): all 138 annotations converted or explained"
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
-        if not is_ingress(obj):
-            return False
-        spec_ = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
-        cls = spec_.get("ingressClassName") or obj.annotations.get("kubernetes.io/ingress.class")
-        if not cls and ctx.default_ingress_class:
-            cls = ctx.default_ingress_class
-        if cls:
-            info = ctx.ingress_classes.get(str(cls))
-            return info.controller == CONTROLLER if info else cls == DEFAULT_CLASS
-        prefix = load_table("ingress-nginx").prefix
-        return any(key.startswith(prefix) for key in obj.annotations)
+        return claimed_by_class(obj, ctx, controller=CONTROLLER, default_class=DEFAULT_CLASS,
+                                prefix=load_table("ingress-nginx").prefix)
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
         return NginxConverter(ctx).convert_all(objs)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from migrate.findings import FindingSpec
 from migrate.plugin import API_VERSION, Context, Conversion, SourceObject
-from migrate.plugins.ingress import is_ingress
+from migrate.plugins.ingress import claimed_by_class
 from migrate.plugins.traefik.findings import FINDINGS
 from migrate.plugins.traefik.state import DEFAULT_CLASS, GROUPS, KINDS, Run, group_of
 
@@ -33,18 +33,8 @@ class TraefikPlugin:
     cluster_kinds = tuple(("traefik.io", "v1alpha1", plural, True) for plural in PLURALS.values())
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
-        if is_traefik_kind(obj):
-            return True
-        if not is_ingress(obj):
-            return False
-        spec_ = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
-        cls = spec_.get("ingressClassName") or obj.annotations.get("kubernetes.io/ingress.class")
-        if not cls and ctx.default_ingress_class:
-            cls = ctx.default_ingress_class
-        if cls:
-            info = ctx.ingress_classes.get(str(cls))
-            return info.controller == CONTROLLER if info else cls == DEFAULT_CLASS
-        return any(key.startswith(PREFIX) for key in obj.annotations)
+        return is_traefik_kind(obj) or claimed_by_class(obj, ctx, controller=CONTROLLER,
+                                                        default_class=DEFAULT_CLASS, prefix=PREFIX)
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
         from migrate.plugins.traefik.convert import convert_all
