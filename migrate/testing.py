@@ -92,9 +92,12 @@ def output_of(result: Result) -> str:
     return render(result.objects, "yaml") if result.objects else ""
 
 
-def check_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> list[str]:
-    """Differences between what the case expects and what conversion gives ([] = pass)."""
-    result = run_case(case_dir, plugins)
+def check_case(case_dir: Path, plugins: Sequence[Any] | None = None, *, result: Result | None = None,
+               semantic: dict | None = None) -> list[str]:
+    """Differences between what the case expects and what conversion gives ([] = pass).
+    ``result`` and ``semantic``, when given, are this case's :func:`run_case` and
+    :func:`semantic_of` (a test suite that asks several questions of one case converts once)."""
+    result = result if result is not None else run_case(case_dir, plugins)
     problems = []
     expected_out = (case_dir / "expected.yaml").read_text()
     actual_out = output_of(result)
@@ -114,7 +117,7 @@ def check_case(case_dir: Path, plugins: Sequence[Any] | None = None) -> list[str
     semantic_file = case_dir / "semantic.yaml"
     if semantic_file.exists():
         want_sem = yaml.safe_load(semantic_file.read_text()) or {}
-        got_sem = semantic_of(result, case_dir)
+        got_sem = semantic if semantic is not None else semantic_of(result, case_dir)
         if want_sem.get("changes") != got_sem["changes"]:
             problems.append("semantic diff differs from semantic.yaml:\n" + _diff(
                 yaml.safe_dump(want_sem.get("changes"), sort_keys=False, width=200),

@@ -6,12 +6,22 @@ against the spec before committing: a golden file nobody read is not a test.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from conftest import CRDS, REPO, require_shared
-from migrate.testing import check_case, discover_cases, run_case, write_case
+from migrate.testing import check_case, discover_cases, run_case, semantic_of, write_case
 
 CASES = discover_cases(REPO / "fixtures")
+
+
+@functools.lru_cache(maxsize=None)
+def converted(path):
+    """Each case is converted (and its semantic diff computed) once for the three tests below:
+    the conversion does not depend on the expectation files --regen rewrites."""
+    result = run_case(path)
+    return result, semantic_of(result, path)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -20,14 +30,15 @@ def test_fixture(case, request):
         write_case(case.path)
     for name in ("input.yaml", "expected.yaml", "findings.yaml"):
         assert (case.path / name).exists(), f"{case.id}: {name} missing (run with --regen, then review)"
-    problems = check_case(case.path)
+    result, semantic = converted(case.path)
+    problems = check_case(case.path, result=result, semantic=semantic)
     assert not problems, f"{case.id}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fixture_output_accepted_by_upstream_crds(case, upstream_validator):
     """The real v1.6.1 CRDs (schema with defaults, every CEL rule) accept the output."""
-    result = run_case(case.path)
+    result, _ = converted(case.path)
     problems = [str(v) for item in result.objects for v in upstream_validator.validate(item.obj)]
     assert not problems, "\n".join(problems)
 
@@ -48,11 +59,9 @@ def upstream_validator():
 def test_every_behaviour_change_is_explained_by_a_finding(case):
     """No silent change: each request that behaves differently belongs to an object with a
     finding that says its behaviour changes (or that something was not carried over)."""
-    from migrate.testing import semantic_of
-
-    result = run_case(case.path)
+    result, semantic = converted(case.path)
     telling = {f.source.object for f in result.report.findings
                if f.outcome.value in ("converted-with-change", "not-converted", "converted-to-extension")}
-    unexplained = [c for c in semantic_of(result, case.path)["changes"] if c["object"] not in telling]
+    unexplained = [c for c in semantic["changes"] if c["object"] not in telling]
     assert not unexplained, "\n".join(f"{c['request']}: {c['before']} -> {c['after']} ({c['object'] or 'no object'})"
                                       for c in unexplained)
