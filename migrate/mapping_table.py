@@ -204,8 +204,10 @@ def table_from_data(data: Any, *, origin: str = "<data>") -> MappingTable:
                         annotations=annotations, legacy=legacy, kinds=kinds)
 
 
+@lru_cache(maxsize=None)
 def load_table(controller: str) -> MappingTable:
-    """Read and validate ``mappings/<controller>.yaml``. Treat the result as read-only."""
+    """Read and validate ``mappings/<controller>.yaml``, once per process (plugins ask for it
+    per object). Treat the result as read-only."""
     path = mappings_dir() / f"{controller}.yaml"
     if not path.is_file():
         raise MappingTableError(f"no mapping table for controller '{controller}' "
