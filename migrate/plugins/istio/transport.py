@@ -11,7 +11,7 @@ from migrate.ir import GatewayParent, Origin, Route, Rule
 from migrate.names import slug
 from migrate.plugins.istio import comments
 from migrate.plugin import SourceObject
-from migrate.plugins.istio.http import backends_of
+from migrate.plugins.istio.backends import backends_of
 from migrate.plugins.istio.parse import hosts_intersect, valid_hostname
 
 if TYPE_CHECKING:
