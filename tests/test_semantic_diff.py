@@ -118,3 +118,50 @@ def test_a_simulator_may_offer_probes_only_the_source_knows():
     result = semantic_diff([SPLIT], {id(SPLIT): "split"}, [], plugins={"split": Plugin()})
     assert [str(c.request) for c in result.changes] == ["GET http://legacy.example.com/old"]
     assert result.changes[0].after.status == 404 and result.changes[0].object == "Split/shop/web"
+
+
+def gateway(name: str) -> dict:
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": name, "namespace": "gw"},
+            "spec": {"gatewayClassName": name, "listeners": [
+                {"name": "http", "port": 80, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "All"}}}]}}
+
+
+def north_route(name: str, gw: str, backend: str) -> dict:
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": name, "namespace": "shop"},
+            "spec": {"parentRefs": [{"name": gw, "namespace": "gw"}], "hostnames": ["shop.example.com"],
+                     "rules": [{"backendRefs": [{"name": backend, "port": 80}]}]}}
+
+
+class Forwarding:
+    def __init__(self, backend: str, kind: str) -> None:
+        self.backend, self.kind = backend, kind
+
+    def handle(self, request: Request) -> Outcome:
+        if request.hostname != "shop.example.com":
+            return Outcome(404)
+        return Outcome(200, backends=((f"shop/{self.backend}:80", 1),), path=request.target, host=request.host,
+                       rule=f"{self.kind} shop/{self.backend}")
+
+    def has_certificate(self, host: str) -> bool:
+        return False
+
+
+def test_each_controller_is_compared_with_its_own_gateway():
+    """Two controllers serving one hostname (mid-migration): each has its own address, so a
+    request to one never meets the other's Gateway, although both listen on port 80."""
+    a = {"apiVersion": "a.example/v1", "kind": "ProxyA", "metadata": {"name": "old", "namespace": "shop"}}
+    b = {"apiVersion": "b.example/v1", "kind": "ProxyB", "metadata": {"name": "new", "namespace": "shop"}}
+
+    class PluginA:
+        def simulator(self, objects):
+            return Forwarding("old", "ProxyA")
+
+    class PluginB:
+        def simulator(self, objects):
+            return Forwarding("new", "ProxyB")
+
+    converted = [gateway("gw-a"), gateway("gw-b"), north_route("old", "gw-a", "old"), north_route("new", "gw-b", "new")]
+    made_from = {"HTTPRoute shop/old": "ProxyA/shop/old", "HTTPRoute shop/new": "ProxyB/shop/new"}
+    result = semantic_diff([a, b], {id(a): "a", id(b): "b"}, converted, made_from=made_from,
+                           plugins={"a": PluginA(), "b": PluginB()})
+    assert result.probes > 0 and result.changes == []

@@ -104,7 +104,6 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
             simulators.append((plugin, sim, objs))
     if not simulators:
         return result
-    gateway = GatewaySimulator(converted)
     codes: dict[str, set[str]] = {}
     for f in findings:
         codes.setdefault(f.source.object, set()).add(f.code)
@@ -119,6 +118,7 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
         # probes from this plugin's routes (and routes of unknown origin), not another plugin's
         own = [o for o in converted if owner.get(made_from.get(_route_key(o), ""), plugin) == plugin]
         requests = probes(objs, own)
+        gateway = GatewaySimulator(_behind_own_gateways(converted, own))
         offered = getattr(sim, "requests", None)  # what only the source knows: a dropped route, a negation
         if callable(offered):
             seen = {str(r) for r in requests}
@@ -137,6 +137,32 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
                 record(p.request, sim.handle_mesh(p.service, p.port, p.request, client_namespace=p.client_namespace),
                        mesh.handle(p.service, p.port, p.request, client_namespace=p.client_namespace), p.client_namespace)
     return result
+
+
+def _gateway_refs(route: dict) -> set[tuple[str, str]]:
+    namespace = (route.get("metadata") or {}).get("namespace") or "default"
+    return {(ref.get("namespace") or namespace, ref.get("name"))
+            for ref in (route.get("spec") or {}).get("parentRefs") or []
+            if isinstance(ref, dict) and ref.get("kind", "Gateway") == "Gateway"}
+
+
+def _behind_own_gateways(converted: list[dict], own: list[dict]) -> list[dict]:
+    """What a request to this controller's replacement meets: the Gateways its routes attach
+    to and every route attached to them, not another controller's Gateway on the same port
+    (in a cluster the two have different addresses)."""
+    gateways = set().union(*(_gateway_refs(o) for o in own if o.get("kind", "").endswith("Route")))
+    out = []
+    for obj in converted:
+        kind, meta = obj.get("kind", ""), obj.get("metadata") or {}
+        if kind == "Gateway":
+            if (meta.get("namespace") or "default", meta.get("name")) in gateways:
+                out.append(obj)
+        elif kind in GATEWAY_ROUTE_KINDS:
+            if _gateway_refs(obj) & gateways:
+                out.append(obj)
+        else:
+            out.append(obj)
+    return out
 
 
 def _key(obj: dict) -> str:
