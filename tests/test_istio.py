@@ -205,3 +205,64 @@ def test_grpc_route_reports_what_it_cannot_carry() -> None:
     assert "/catalog.v0.Items/" in lost["spec.http[2].redirect"].example
     assert not [f for f in result.report.findings if f.code in ("IST050", "IST052")]
 
+
+
+def _run_inline(tmp_path, text: str):
+    (tmp_path / "input.yaml").write_text(text)
+    return run_case(tmp_path)
+
+
+_OWN_HOST_VS = """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: web}
+spec:
+  hosts: [%(hosts)s]
+  gateways: [%(gateways)s]
+  http:
+  - match:
+    - authority: {exact: %(authority)s}
+      uri: {exact: /x}
+    route: [{destination: {host: a, port: {number: 80}}}]
+  - route: [{destination: {host: b, port: {number: 80}}}]
+"""
+
+
+def test_authority_on_the_routes_only_host_keeps_the_match(tmp_path) -> None:
+    """authority.exact naming the only host of a Gateway-bound VirtualService is always true on its route (IST037);
+    Istio matched the whole :authority, so a Host with a port missed it there and matches now."""
+    text = _OWN_HOST_VS % {"hosts": "a.example.com", "gateways": "istio-system/public", "authority": "A.example.com"}
+    result = _run_inline(tmp_path, text)
+    route = next(o.obj for o in result.objects if o.obj["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"][0]["matches"] == [{"path": {"type": "Exact", "value": "/x"}}]
+    found = [f for f in result.report.findings if f.code in ("IST032", "IST037")]
+    assert [f.code for f in found] == ["IST037"]
+    assert "A.example.com:8080" in found[0].message and "case-sensitively" in found[0].message
+    # the difference the finding names, on both simulators
+    source, out = docs(text), [o.obj for o in result.objects]
+    with_port = Request("a.example.com:8080", "/x")
+    assert only(IstioSimulator(source).handle(with_port)) == "web/b:80"
+    assert only(GatewaySimulator(out).handle(with_port)) == "web/a:80"
+    exact = Request("A.example.com", "/x")
+    assert only(IstioSimulator(source).handle(exact)) == only(GatewaySimulator(out).handle(exact)) == "web/a:80"
+
+
+def test_authority_that_is_not_always_true_still_drops_the_match(tmp_path) -> None:
+    for values in ({"hosts": "a.example.com, b.example.com", "gateways": "istio-system/public",
+                    "authority": "a.example.com"},
+                   {"hosts": "a.example.com", "gateways": "istio-system/public, mesh", "authority": "a.example.com"},
+                   {"hosts": "'*.example.com'", "gateways": "istio-system/public", "authority": "a.example.com"},
+                   {"hosts": "a.example.com", "gateways": "istio-system/public", "authority": "b.example.com"}):
+        result = _run_inline(tmp_path, _OWN_HOST_VS % values)
+        codes = [f.code for f in result.report.findings if f.code in ("IST032", "IST037")]
+        assert codes and set(codes) == {"IST032"}, values
+
+
+def test_order_match_rendering_agrees_with_the_emitter() -> None:
+    """order.as_dict repeats the emitter's HTTPRouteMatch rendering (the emitter is not public API)."""
+    from migrate.emit.objects import match as emitted
+    from migrate.ir import HeaderMatch, Match, PathMatch, QueryMatch
+    from migrate.plugins.istio.order import as_dict
+    for m in (Match(), Match(path=PathMatch("PathPrefix", "/a"), headers=(HeaderMatch("x", "1", "RegularExpression"),),
+                             query=(QueryMatch("q", "2"),), method="POST")):
+        assert as_dict(m) == emitted(m)

@@ -83,6 +83,12 @@ FINDINGS: tuple[FindingSpec, ...] = (
     spec("IST036", "info", "converted", "Method regular expression expanded to the listed methods",
          "Gateway API matches one exact method per match; a method prefix or regex becomes one match per HTTP "
          "method it accepts."),
+    spec("IST037", "warning", "converted-with-change", "Authority match on the route's own hostname: condition dropped",
+         "An authority exact match equal to the only host of a VirtualService bound only to Gateways is true for "
+         "every request its route receives, so the condition is dropped and the match kept. Istio matched "
+         "authority against the whole :authority (Host) header, port included, while routing to the host "
+         "ignores the port: a request that names a port (Host: x.example.com:8080) reached the route but not "
+         "this match in Istio, and matches now; likewise a Host differing only in letter case."),
     # -- VirtualService actions ------------------------------------------------------------------
     spec("IST050", "info", "converted", "Redirect status written explicitly",
          "Istio redirects with 301 unless redirectCode says otherwise; the Gateway API default is 302, so "

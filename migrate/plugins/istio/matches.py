@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from migrate.ir import HeaderMatch, Match, PathMatch, QueryMatch
 from migrate.plugin import SourceObject
 from migrate.plugins.istio.headers import HEADER_NAME
-from migrate.plugins.istio.parse import METHODS, StringMatch, regex_ok, string_match
+from migrate.plugins.istio.parse import MESH, METHODS, StringMatch, regex_ok, string_match
 
 if TYPE_CHECKING:
     from migrate.plugins.istio.convert import Converter
@@ -68,8 +68,9 @@ def read_matches(conv: "Converter", obj: SourceObject, i: int, raw: Any) -> tupl
 def one_match(conv: "Converter", obj: SourceObject, path: Path_, item: dict) -> list[OneMatch]:
     """One HTTPMatchRequest: [] when it cannot be expressed (dropped, narrower), several for a method regex."""
     ctx = conv.ctx
+    same_host = redundant_authority(obj, item)
     for key in ("authority", "scheme", "withoutHeaders", "sourceLabels", "port"):
-        if key in item:
+        if key in item and not (key == "authority" and same_host is not None):
             ctx.report("IST032", obj, path + (key,), f"{key} {short(item[key])} has no Gateway API match; "
                        f"match[{path[-1]}] of http[{path[2]}] left out")
             _account_rest(obj, path, item)
@@ -151,8 +152,42 @@ def one_match(conv: "Converter", obj: SourceObject, path: Path_, item: dict) -> 
             ctx.report("IST032", obj, path + ("method",), f"method {method.value!r} names no method Gateway API knows; "
                        "match left out")
             return []
+    if same_host is not None:
+        _report_redundant_authority(conv, obj, path + ("authority",), item["authority"]["exact"], same_host)
     return [OneMatch(Match(path=path_match, headers=tuple(headers), query=tuple(query), method=m), cond, uri)
             for m in methods]
+
+
+def redundant_authority(obj: SourceObject, item: dict) -> str | None:
+    """The route's own hostname when ``authority`` is an exact match on it, else None.
+
+    Only for a VirtualService bound to Gateways alone (no ``mesh``, here or in the match's own
+    ``gateways``) with exactly one non-wildcard host: every request its Gateway route receives
+    names that host, so the condition holds there except for the port (see IST037)."""
+    authority = item.get("authority")
+    if not isinstance(authority, dict) or set(authority) != {"exact"} or not isinstance(authority["exact"], str):
+        return None
+    spec = obj.data.get("spec") or {}
+    hosts, gateways = spec.get("hosts"), spec.get("gateways")
+    if not (isinstance(hosts, list) and len(hosts) == 1 and isinstance(hosts[0], str) and "*" not in hosts[0]):
+        return None
+    if not (isinstance(gateways, list) and gateways and all(isinstance(g, str) and g != MESH for g in gateways)):
+        return None
+    own = item.get("gateways")
+    if isinstance(own, list) and MESH in own:
+        return None
+    host = hosts[0]
+    return host if authority["exact"].lower() == host.lower() else None
+
+
+def _report_redundant_authority(conv: "Converter", obj: SourceObject, path: Path_, value: str, host: str) -> None:
+    case = "" if value == host else (f"; Istio also compared case-sensitively, so Host: {host} did not match "
+                                     f"{value!r} there and matches now")
+    conv.ctx.report("IST037", obj, path, f"authority exact {value!r} is the route's only hostname: always true on "
+                    "this route, so the condition is dropped and the match kept. Istio compared the whole :authority "
+                    f"header, port included: a request that names a port (Host: {value}:8080) did not match it in "
+                    f"Istio and matches now{case}",
+                    example=f"Host: {value}:8080 -> http[{path[2]}] now (Istio skipped this match)")
 
 
 def _account_rest(obj: SourceObject, path: Path_, item: dict) -> None:
