@@ -229,3 +229,43 @@ def test_deprecated_tcpproxy_includes_is_followed_and_include_wins():
     codes = {(f.code, f.source.object, f.source.field) for f in case.report.findings}
     assert ("CTR001", "HTTPProxy/iot/amqp", "spec.tcpproxy.includes") in codes
     assert ("CTR004", "HTTPProxy/iot/mqtt", "spec.tcpproxy.includes") in codes
+
+
+# -- duplicate fqdns, invalid service ports, orphans of skipped includes ---------------------------
+
+
+def test_roots_sharing_an_fqdn_are_all_invalid_whatever_their_age():
+    # internal/dag validHTTPProxies: every proxy of a shared fqdn gets DuplicateVhost (oldest-wins,
+    # projectcontour/contour#7268, was closed unmerged), so neither the older nor the newer is served
+    older = proxy("one", virtualhost={"fqdn": "dup.example.com"}, routes=[{"services": [svc("one")]}])
+    newer = proxy("two", virtualhost={"fqdn": "DUP.example.com"}, routes=[{"services": [svc("two")]}])
+    older["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
+    newer["metadata"]["creationTimestamp"] = "2024-01-01T00:00:00Z"
+    assert ContourSimulator([older, newer]).handle(Request("dup.example.com", "/")).status == 404
+    assert ContourSimulator([older]).handle(Request("dup.example.com", "/")).backends == (("web/one:80", 1),)
+    case = run_case(REPO / "fixtures" / "contour" / "bad-input")
+    dup = {f.source.object for f in case.report.findings if f.code == "CTR014"}
+    assert dup == {"HTTPProxy/bad/dup-one", "HTTPProxy/bad/dup-two"}
+
+
+def test_a_service_with_an_invalid_port_is_left_out_as_the_conversion_leaves_it_out():
+    sim = ContourSimulator([
+        proxy("p", virtualhost={"fqdn": "a.example.com"}, routes=[
+            {"conditions": [{"prefix": "/mixed"}], "services": [svc("bad", "eighty"), svc("good")]},
+            {"conditions": [{"prefix": "/range"}], "services": [svc("big", 70000)]},
+            {"services": [svc("web", "eighty")]}])])
+    assert sim.handle(Request("a.example.com", "/mixed")).backends == (("web/good:80", 1),)
+    assert sim.handle(Request("a.example.com", "/range")).status == 503
+    assert sim.handle(Request("a.example.com", "/")).status == 503
+
+
+def test_the_target_of_a_skipped_include_is_reported_orphaned_because_of_the_skip():
+    case = run_case(REPO / "fixtures" / "contour" / "include-skipped-conditions")
+    orphans = {f.source.object: f.message for f in case.report.findings if f.code == "CTR010"}
+    assert "shop/shop spec.includes[1]" in orphans["HTTPProxy/shop/cart-v2"]
+    assert "identical conditions" in orphans["HTTPProxy/shop/cart-v2"]
+    assert "shop/shop spec.includes[2]" in orphans["HTTPProxy/shop/admin"]
+    assert all("no root HTTPProxy includes it" not in m for m in orphans.values())
+    case = run_case(REPO / "fixtures" / "contour" / "orphaned-proxy")
+    assert [f.message for f in case.report.findings if f.code == "CTR010"] == [
+        "no root HTTPProxy includes it: Contour does not serve it"]

@@ -20,8 +20,10 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "The field or annotation has a Gateway API equivalent with the same behaviour; the message names it."),
     # -- proxy tree ------------------------------------------------------------------------
     spec("CTR010", "warning", "not-converted", "Orphaned HTTPProxy: not served",
-         "No root HTTPProxy (one with spec.virtualhost) includes this HTTPProxy, directly or through other includes. "
-         "Contour marks it orphaned and serves none of its routes, so nothing is emitted for it."),
+         "No root HTTPProxy (one with spec.virtualhost) includes this HTTPProxy, directly or through other includes, "
+         "or the only include naming it is one Contour skips (invalid or repeated conditions, CTR017; a "
+         "tcpproxy.includes ignored because tcpproxy.include is set). Contour marks it orphaned and serves none of "
+         "its routes, so nothing is emitted for it. The message says which case applies."),
     spec("CTR011", "error", "converted-with-change", "Include of a missing or root HTTPProxy",
          "Contour answers requests matching the include's conditions with 502 (the include names an HTTPProxy that "
          "does not exist, or a root). The converted rule keeps those matches without backends, so they get 500."),
@@ -32,7 +34,9 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "Contour marks the HTTPProxy invalid (the message says why) and serves none of its routes, including the "
          "routes it includes; none are emitted. Fix the HTTPProxy."),
     spec("CTR014", "error", "not-converted", "fqdn used by several root HTTPProxies",
-         "Contour marks every root HTTPProxy that shares an fqdn invalid and serves none of them; none is emitted."),
+         "Contour marks every root HTTPProxy that shares an fqdn invalid (DuplicateVhost), whatever their age, and "
+         "serves none of them; none is emitted. Keep one root per fqdn and move the others' routes under it with "
+         "includes."),
     spec("CTR015", "warning", "converted-with-change", "Wildcard fqdn now matches any depth",
          "Contour matches '*.example.com' against exactly one DNS label; a Gateway API wildcard hostname matches any "
          "number of labels, so a.b.example.com now reaches these routes too."),

@@ -52,6 +52,8 @@ class Tree:
     problems: list[Problem] = field(default_factory=list)
     #: every HTTPProxy the walk reached (not orphaned)
     reached: set[Key] = field(default_factory=set)
+    #: targets of includes Contour skipped: target -> "ns/name spec.includes[i] (why)"
+    skipped: dict[Key, str] = field(default_factory=dict)
 
 
 def key_of(obj: SourceObject) -> Key:
@@ -119,6 +121,9 @@ def _visit(proxy: SourceObject, including: SourceObject, above: list[Cond], chai
         skipped = include_problem(inc, earlier)
         if skipped:
             target = f"{text(inc.get('namespace')) or proxy.namespace}/{text(inc.get('name')) or '?'}"
+            if text(inc.get("name")):
+                tree.skipped.setdefault((text(inc.get("namespace")) or proxy.namespace, text(inc["name"])),
+                                        f"{key[0]}/{key[1]} spec.includes[{i}] ({skipped})")
             tree.problems.append(Problem("CTR017", proxy, path, f"include of {target} skipped: {skipped}. Contour "
                                                                 f"reports HTTPProxy {key[0]}/{key[1]} invalid but "
                                                                 "serves its other routes; requests for these "

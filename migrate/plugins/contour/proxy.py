@@ -98,6 +98,8 @@ class ProxyConverter:
         self.default_timeout_rules = 0
         self.routes: list[Route] = []
         self.delegations: list[SourceObject] = []
+        #: HTTPProxies named only by includes Contour skipped: key -> which include, and why
+        self.skipped_targets: dict[Key, str] = {}
 
     # -- entry -------------------------------------------------------------------------
 
@@ -136,12 +138,19 @@ class ProxyConverter:
                     reached |= self._root(root, fqdn, index)
         for key, obj in index.items():
             if key not in reached:
-                self.ctx.report("CTR010", obj, ("spec",), "no root HTTPProxy includes it: Contour does not serve it")
+                self.ctx.report("CTR010", obj, ("spec",), self._orphan_reason(key))
         for obj in self.delegations:
             tls.delegation_fields(self, obj)
         for obj in index.values():
             self._sweep(obj)
         return self.routes
+
+    def _orphan_reason(self, key: Key) -> str:
+        """CTR010's message: an HTTPProxy named only by a skipped include is orphaned because of the skip."""
+        if key in self.skipped_targets:
+            return (f"the include that names it, {self.skipped_targets[key]}, is skipped by Contour and no root "
+                    "reaches it otherwise: Contour reports it orphaned and does not serve it")
+        return "no root HTTPProxy includes it: Contour does not serve it"
 
     def certificate(self, obj: SourceObject, secret: str, path: Path_) -> ObjectRef | None:
         """The Secret ``obj`` names for TLS, or None when Contour refuses it (no delegation)."""
@@ -184,6 +193,8 @@ class ProxyConverter:
         security.vhost_controls(r)
         r.cors = cors_policy(r)
         tree = includes.walk(r.root, index)
+        for key, where in tree.skipped.items():
+            self.skipped_targets.setdefault(key, where)
         for problem in tree.problems:
             self.ctx.report(problem.code, problem.obj, problem.path, problem.message)
             if problem.code == "CTR023":

@@ -31,9 +31,14 @@ def _weight(raw: dict) -> int:
 
 def _port(b: "RuleBuild", raw: dict, path: Path_) -> int | None:
     port = raw.get("port")
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        b.ctx.input_error(b.obj, path + ("port",), f"service port {port!r} must be a number 1-65535; "
-                                                  "Contour marks the HTTPProxy invalid")
+    if isinstance(port, bool) or not isinstance(port, int):
+        b.ctx.input_error(b.obj, path + ("port",), f"service port {port!r} must be a number 1-65535: the API "
+                                                  "server rejects it (the CRD types port as an integer); the "
+                                                  "service is left out")
+        return None
+    if not 1 <= port <= 65535:
+        b.ctx.input_error(b.obj, path + ("port",), f"service port {port!r} must be a number 1-65535: Contour marks "
+                                                  "the HTTPProxy invalid (ServicePortInvalid); the service is left out")
         return None
     return port
 

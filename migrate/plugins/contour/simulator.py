@@ -20,6 +20,9 @@ down here where a choice was needed:
 - TLS virtual hosts answer plain HTTP that matches a route with 301 to https unless
   the route has permitInsecure; tcpproxy hosts are not HTTP (no certificate is
   reported, so https probes are not compared).
+- A service without a name or with a port that is not a number 1-65535 is left out, as Contour
+  leaves out a service it cannot resolve (the API server rejects a non-number before Contour sees
+  it; the conversion leaves such a service out too): a route left with none answers 503.
 - Weights: none set = equal split; some set = unset ones get nothing. A mirror is
   reported as ``ns/name:port (N%)`` when its weight is below 100.
 - Access controls cannot be evaluated on a probe: external authorization, JWT, client
@@ -143,7 +146,7 @@ class ContourSimulator:
         if route.get("directResponsePolicy") is not None:
             sim.status = as_dict(route["directResponsePolicy"]).get("statusCode") or 200
             return sim
-        items = [as_dict(s) for s in as_list(route.get("services"))]
+        items = [as_dict(s) for s in as_list(route.get("services")) if _resolvable(as_dict(s))]
         served = [s for s in items if s.get("mirror") is not True]
         weighted = any(isinstance(s.get("weight"), int) and s["weight"] > 0 for s in served)
         for s in served:
@@ -263,3 +266,10 @@ class ContourSimulator:
     def requests(self) -> list[Request]:
         """Probes only Contour's configuration can name (see the module doc)."""
         return probes(self.vhosts)
+
+
+def _resolvable(service: dict) -> bool:
+    """A service entry that names a Service and a valid port (see the module doc)."""
+    port = service.get("port")
+    return bool(text(service.get("name"))) and isinstance(port, int) and not isinstance(port, bool) \
+        and 1 <= port <= 65535

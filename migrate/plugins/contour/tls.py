@@ -171,6 +171,10 @@ def tcp_include(conv: "ProxyConverter", proxy: SourceObject, tcp: dict) -> dict:
         if tcp.get("include") is not None:
             conv.ctx.report("CTR001", proxy, path, f"deprecated tcpproxy.includes ({shown}) ignored: tcpproxy.include "
                                                    "is set too, and Contour follows include; remove includes")
+            if text(old.get("name")):
+                conv.skipped_targets.setdefault(
+                    (text(old.get("namespace")) or proxy.namespace, text(old["name"])),
+                    f"{proxy.namespace}/{proxy.name} spec.tcpproxy.includes (ignored: tcpproxy.include is set too)")
         else:
             conv.ctx.report("CTR004", proxy, path, f"deprecated tcpproxy.includes ({shown}) followed as Contour does, "
                                                    "like tcpproxy.include; rename it to include")
