@@ -266,3 +266,43 @@ def test_order_match_rendering_agrees_with_the_emitter() -> None:
     for m in (Match(), Match(path=PathMatch("PathPrefix", "/a"), headers=(HeaderMatch("x", "1", "RegularExpression"),),
                              query=(QueryMatch("q", "2"),), method="POST")):
         assert as_dict(m) == emitted(m)
+
+
+def test_same_host_for_two_namespaces_admits_both() -> None:
+    """`team-a/c.example.com` and `team-c/c.example.com` on one port: Istio admits VirtualServices of both."""
+    out = converted("host-namespaces")
+    gw = next(o for o in out if o["kind"] == "Gateway")
+    c = next(lst for lst in gw["spec"]["listeners"] if lst["hostname"] == "c.example.com")
+    assert c["allowedRoutes"]["namespaces"]["selector"]["matchExpressions"][0]["values"] == ["team-a", "team-c"]
+    request = Request("c.example.com", "/x")
+    assert only(IstioSimulator(case_input("host-namespaces")).handle(request)) == "team-c/web:80"
+    assert only(GatewaySimulator(out).handle(request)) == "team-c/web:80"
+
+
+_CLIENT_CHECKS_GW = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: g, namespace: edge}
+spec:
+  selector: {app: edge}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [edge.example.com]
+    tls: {mode: %s, credentialName: edge, subjectAltNames: [client.example.com]}
+"""
+
+
+def test_client_certificate_checks_did_nothing_without_mutual(tmp_path) -> None:
+    result = _run_inline(tmp_path, _CLIENT_CHECKS_GW % "SIMPLE")
+    [san] = [f for f in result.report.findings if f.code == "IST015"]
+    assert "client certificates" in san.message and "did nothing" in san.message
+    result = _run_inline(tmp_path, _CLIENT_CHECKS_GW % "MUTUAL")
+    [san] = [f for f in result.report.findings if f.code == "IST015"]
+    assert "IST012" in san.message and "did nothing" not in san.message
+    assert any(f.code == "IST012" for f in result.report.findings)
+
+
+def test_retry_findings_name_the_experimental_channel_once() -> None:
+    found = [f for f in run_case(CASES / "retries-timeout-fault-delegate").report.findings if f.code == "IST004"]
+    assert len(found) == 2 and all(f.message.count("experimental channel") == 1 for f in found)
+    assert any("timeouts.backendRequest: 500ms" in f.message for f in found)

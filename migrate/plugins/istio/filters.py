@@ -106,10 +106,9 @@ def retries_(conv: "Converter", obj: SourceObject, i: int, item: dict) -> None:
     elif codes:
         parts.append(f"codes: {codes}")
     per_try = duration_ms(raw.get("perTryTimeout")) if "perTryTimeout" in raw else None
-    if per_try is not None:
-        parts.append(f"backoff: <implementation default>; timeouts.backendRequest: {gateway_duration(per_try)}")
-    conv.ctx.report("IST004", obj, path, f"retries ({', '.join(f'{k}: {v}' for k, v in raw.items())}) not emitted; "
-                    f"experimental channel: retry: {{{', '.join(parts)}}}  (experimental channel; not emitted)")
+    each = f", each try limited by timeouts.backendRequest: {gateway_duration(per_try)}" if per_try is not None else ""
+    conv.ctx.report("IST004", obj, path, f"retries ({', '.join(f'{k}: {v}' for k, v in raw.items())}) -> "
+                    f"retry: {{{', '.join(parts)}}}{each}  (experimental channel; not emitted)")
 
 
 def mirror_(conv: "Converter", obj: SourceObject, i: int, item: dict, entry: Entry) -> None:
@@ -220,5 +219,4 @@ def default_retry_note(conv: "Converter", obj: SourceObject, entries: list[Entry
     items = obj.data["spec"].get("http") or []
     if any(isinstance(h, dict) and "retries" not in h for h in items) and entries:
         conv.ctx.report("IST004", obj, (), f"http routes without retries were retried by Istio's default policy "
-                        f"({DEFAULT_RETRY}); experimental channel: retry: {{attempts: 2}}  (experimental channel; "
-                        "not emitted)")
+                        f"({DEFAULT_RETRY}); the equivalent is retry: {{attempts: 2}}  (experimental channel; not emitted)")

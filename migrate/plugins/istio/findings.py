@@ -46,9 +46,11 @@ FINDINGS: tuple[FindingSpec, ...] = (
          "tls.httpsRedirect became an HTTPRoute on the HTTP listener with RequestRedirect scheme https and "
          "statusCode 301, as Istio sends; VirtualServices attach only to the other listeners."),
     spec("IST015", "warning", "converted-with-change", "TLS settings of an Istio server not carried over",
-         "minProtocolVersion, maxProtocolVersion, cipherSuites, subjectAltNames and certificate pinning have no "
-         "standard Gateway API field (listener tls.options is implementation-specific). The listener uses the "
-         "implementation's defaults."),
+         "minProtocolVersion, maxProtocolVersion and cipherSuites have no standard Gateway API field (listener "
+         "tls.options is implementation-specific); the listener uses the implementation's defaults. "
+         "subjectAltNames and verifyCertificateSpki/Hash check client certificates only: with mode SIMPLE Istio "
+         "requests none, so they did nothing; with MUTUAL or OPTIONAL_MUTUAL they belong to the client "
+         "validation IST012 reports."),
     spec("IST016", "info", "converted-with-change", "Gateway host namespace scope narrowed",
          "A server host with `*/` (or no namespace) admitted VirtualServices from every namespace; the listener "
          "admits exactly the namespaces of the routes converted now. Add namespaces as routes move over."),

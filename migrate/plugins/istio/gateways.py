@@ -182,8 +182,13 @@ def server_(conv: "Converter", obj: SourceObject, gw: Any, i: int, server: dict,
                             "no listener for it")
             continue
         name = slug(f"{prefix}{gw_protocol.lower()}-{number}-{host_slug(None if dns == '*' else dns)}", 253)
-        if model_gw.listener(name) is not None:
-            continue  # the same host twice on one port
+        existing = model_gw.listener(name)
+        if existing is not None:  # the same host twice on one port: one listener admitting each namespace named
+            if ns is not None:
+                existing.route_namespaces.add(ns)
+            if not any(item.name == name and item.namespace in (None, ns) for item in srv.listeners):
+                srv.listeners.append(ServerListener(name, gw_protocol, number, dns, ns))
+            continue
         listener = Listener(name, gw_protocol, number, None if dns == "*" else dns, list(certs), tls_mode,
                             origin=Origin(obj.source(base), comments.under(obj, base)))
         if ns is not None:
@@ -237,11 +242,21 @@ def tls_(conv: "Converter", obj: SourceObject, i: int, tls: dict, protocol: str,
                         "Gateway or port: spec.tls.frontend.perPort: [{port: " + str(srv.port) + ", tls: {validation: "
                         "{caCertificateRefs: [{kind: ConfigMap, name: <CA copied from the Secret>}], mode: "
                         + fallback + "}}}]")
-    for key in ("minProtocolVersion", "maxProtocolVersion", "cipherSuites", "subjectAltNames",
-                "verifyCertificateSpki", "verifyCertificateHash"):
+    for key in ("minProtocolVersion", "maxProtocolVersion", "cipherSuites"):
         if key in tls:
             conv.ctx.report("IST015", obj, base + (key,), f"tls.{key} not carried over (listener tls.options is "
                             "implementation-specific); the implementation's defaults apply")
+    for key in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash"):
+        if key not in tls:
+            continue
+        if srv.tls_mode in ("MUTUAL", "OPTIONAL_MUTUAL"):
+            conv.ctx.report("IST015", obj, base + (key,), f"tls.{key} restricted the client certificates "
+                            f"{srv.tls_mode} accepted; not carried over, part of the client validation IST012 "
+                            "reports")
+        else:
+            conv.ctx.report("IST015", obj, base + (key,), f"tls.{key} applies only to client certificates, which "
+                            f"Istio asks for only in MUTUAL or OPTIONAL_MUTUAL mode; with mode {srv.tls_mode or 'unset'} "
+                            "it did nothing, so nothing is lost")
     if isinstance(tls.get("credentialNames"), list):
         obj.account(base + ("credentialNames",))
     for key in ("serverCertificate", "privateKey", "caCertificates", "caCrl", "tlsCertificates", "caCertCredentialName"):

@@ -131,7 +131,10 @@ class IstioSimulator:
         servers = self._servers(request)
         if not servers:
             return Outcome(404)
-        key, index, server, admitted = servers[0]
+        key, index, server, _ = servers[0]
+        # every host of that server naming the request's host admits its namespace (None: any)
+        named = {ns for k, i, _s, ns in servers if (k, i) == (key, index)}
+        admitted = None if None in named else named
         label = f"Gateway {key[0]}/{key[1]} spec.servers[{index}]"
         tls = server.get("tls") if isinstance(server.get("tls"), dict) else {}
         if request.scheme == "http" and tls.get("httpsRedirect") is True:
@@ -141,7 +144,7 @@ class IstioSimulator:
         for vs in self.virtual_services:
             ns, _ = _meta(vs)
             spec = _spec(vs)
-            if admitted is not None and ns != admitted:
+            if admitted is not None and ns not in admitted:
                 continue
             refs = {gateway_ref(str(g), ns) for g in spec.get("gateways") or []}
             if key not in refs:
