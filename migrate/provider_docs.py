@@ -164,6 +164,8 @@ def write_all(out_dir: Path) -> list[Path]:
 
 
 def main() -> None:
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        sys.exit("usage: python -m migrate.provider_docs [DIR]   (default: docs/providers)")
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs") / "providers"
     for path in write_all(out_dir):
         print(path)
