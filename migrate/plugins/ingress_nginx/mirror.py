@@ -12,7 +12,7 @@ import re
 
 from migrate.findings import spec
 from migrate.ir import Backend, Mirror, Origin
-from migrate.plugins.ingress_nginx.backend import add_backend_tls
+from migrate.plugins.ingress_nginx.proxy_ssl import add_backend_tls
 from migrate.plugins.ingress_nginx.handle import Handle
 from migrate.plugins.ingress_nginx.misc import (
     PRECISE_HOSTNAME, example_host, ignored_by_passthrough, moot_under_redirect, on_off, proxied_rules, url_redirect,
