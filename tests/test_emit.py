@@ -41,3 +41,15 @@ def test_new_kinds_are_valid():
         assert validator.validate(item.obj) == [], item.obj
     policy = next(o.obj for o in result.objects if o.obj["kind"] == "BackendTLSPolicy")
     assert policy["spec"]["validation"] == {"wellKnownCACertificates": "System", "hostname": "web.app.svc.cluster.local"}
+
+
+def test_a_gateways_own_comments_go_above_it():
+    from migrate.emit import emit
+    from migrate.ir import Gateway, Listener, Model, Origin
+
+    model = Model()
+    gw = model.gateway("gw", "edge", "istio")
+    gw.origin = Origin(comments=["The edge gateway."])
+    gw.listeners.append(Listener("http", "HTTP", 80, origin=Origin(comments=["plain HTTP"])))
+    (made,) = [o for o in emit(model).objects if o.obj["kind"] == "Gateway"]
+    assert made.comments == {(): ["The edge gateway."], ("spec", "listeners", 0): ["plain HTTP"]}

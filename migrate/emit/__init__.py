@@ -232,6 +232,8 @@ def _gateway(gateway: Gateway) -> Emitted:
     }
     comments = {("spec", "listeners", i): list(item.origin.comments)
                 for i, item in enumerate(gateway.listeners) if item.origin.comments}
+    if gateway.origin.comments:  # written above the Gateway (an Istio Gateway's own comments)
+        comments[()] = list(gateway.origin.comments)
     return Emitted(obj, comments, gateway.origin.source)
 
 

@@ -80,7 +80,7 @@ def convert_gateway(conv: "Converter", obj: SourceObject) -> IstioGateway | None
     else:
         ns, name = obj.namespace, obj.name
         model_gw = conv.ctx.model.gateway(ns, name, settings.gateway_class or DEFAULT_CLASS)
-        model_gw.origin = Origin(obj.source(), comments.under(obj, (), comments.SERVER_PARTS))
+        model_gw.origin = Origin(obj.source(), comments.under(obj, (), comments.SERVER_PARTS))  # above the Gateway
     gw = IstioGateway(obj, (ns, name))
     selector_(conv, obj, spec)
     servers = spec.get("servers")
@@ -96,11 +96,6 @@ def convert_gateway(conv: "Converter", obj: SourceObject) -> IstioGateway | None
         if made is not None:
             gw.servers.append(made)
             wide = wide or any(item.namespace is None for item in made.listeners)
-    top = comments.under(obj, (), comments.SERVER_PARTS)
-    first = next((item.name for srv in gw.servers for item in srv.listeners), None)
-    if top and first is not None and not settings.existing_gateway:
-        listener = model_gw.listener(first)
-        listener.origin.comments[:0] = top  # the emitter writes Gateway comments only on listeners
     if wide:
         conv.ctx.report("IST016", obj, (), "server hosts without a namespace (or `*/`) admitted VirtualServices of "
                         "every namespace; the listeners admit the namespaces of the routes converted now")
