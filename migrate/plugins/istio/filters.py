@@ -9,7 +9,7 @@ from migrate.ir import Cors, Mirror, Redirect, Timeouts
 from migrate.plugin import SourceObject
 from migrate.plugins.istio.backends import destination
 from migrate.plugins.istio.matches import short
-from migrate.plugins.istio.parse import DEFAULT_RETRY, duration_ms, gateway_duration, percent_of, string_match
+from migrate.plugins.istio.parse import DEFAULT_RETRY, duration_ms, gateway_duration, items, percent_of, string_match
 
 if TYPE_CHECKING:
     from migrate.plugins.istio.convert import Converter
@@ -153,8 +153,11 @@ def cors_(conv: "Converter", obj: SourceObject, i: int, item: dict, entry: Entry
     if not isinstance(raw, dict):
         conv.ctx.input_error(obj, path, "corsPolicy must be a map")
         return
+    for key in ("allowOrigins", "allowOrigin", "allowMethods", "allowHeaders", "exposeHeaders"):
+        if key in raw and not isinstance(raw[key], list):
+            conv.ctx.input_error(obj, path + (key,), f"{key} must be a list; ignored")
     origins: list[str] = []
-    for k, o in enumerate(raw.get("allowOrigins") or []):
+    for k, o in enumerate(items(raw.get("allowOrigins"))):
         match = string_match(o)
         if match is not None and match.kind == "exact":
             origins.append(match.value)
@@ -162,7 +165,7 @@ def cors_(conv: "Converter", obj: SourceObject, i: int, item: dict, entry: Entry
         else:
             conv.ctx.report("IST058", obj, path + ("allowOrigins", k), f"origin {short(o)} is not an exact origin; "
                             "left out (those origins are no longer allowed)")
-    for k, o in enumerate(raw.get("allowOrigin") or []):
+    for k, o in enumerate(items(raw.get("allowOrigin"))):
         origins.append(str(o))
         obj.account(path + ("allowOrigin", k))
     max_age = None
@@ -177,7 +180,7 @@ def cors_(conv: "Converter", obj: SourceObject, i: int, item: dict, entry: Entry
     obj.account(path + ("allowMethods",), path + ("allowHeaders",), path + ("exposeHeaders",), path + ("allowCredentials",))
     if "unmatchedPreflights" in raw:
         conv.explain(obj, path + ("unmatchedPreflights",))
-    listed = lambda key: tuple(str(v) for v in raw.get(key) or [])  # noqa: E731
+    listed = lambda key: tuple(str(v) for v in items(raw.get(key)))  # noqa: E731
     entry.rule.filters.append(Cors(tuple(dict.fromkeys(origins)), listed("allowMethods"), listed("allowHeaders"),
                                    listed("exposeHeaders"), cred if isinstance(cred, bool) else None, max_age))
 

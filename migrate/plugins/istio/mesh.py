@@ -18,7 +18,7 @@ from migrate.names import slug
 from migrate.plugins.istio import comments
 from migrate.plugin import SourceObject
 from migrate.plugins.istio import http, order
-from migrate.plugins.istio.parse import MESH, service_of
+from migrate.plugins.istio.parse import MESH, items, service_of
 
 if TYPE_CHECKING:
     from migrate.plugins.istio.convert import Converter
@@ -121,8 +121,8 @@ def _catch_all_port(conv: "Converter", obj: SourceObject, svc: tuple[str, str], 
     only = conv.service_port(svc)
     if only is not None:
         return only
-    for item in obj.data["spec"].get("http") or []:
-        for route in (item or {}).get("route") or [] if isinstance(item, dict) else []:
+    for item in items(obj.data["spec"].get("http")):
+        for route in items(item.get("route")) if isinstance(item, dict) else []:
             dest = route.get("destination") if isinstance(route, dict) else None
             if isinstance(dest, dict) and service_of(str(dest.get("host") or ""), obj.namespace) == svc:
                 number = (dest.get("port") or {}).get("number") if isinstance(dest.get("port"), dict) else None

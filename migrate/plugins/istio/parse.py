@@ -49,6 +49,11 @@ class StringMatch:
             return False
 
 
+def items(value: Any) -> list:
+    """``value`` if it is a list, else empty: a wrong type is reported where the field is read."""
+    return value if isinstance(value, list) else []
+
+
 def string_match(value: Any) -> StringMatch | None:
     """``{exact: x}`` / ``{prefix: x}`` / ``{regex: x}``; None when unreadable."""
     if not isinstance(value, dict) or len(value) != 1:

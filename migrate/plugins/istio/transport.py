@@ -56,6 +56,10 @@ def _matches(conv: "Converter", obj: SourceObject, key: str, k: int, item: dict)
             for field in m:
                 obj.account(path + (field,))
             continue
+        if "sniHosts" in m and not isinstance(m["sniHosts"], list):
+            conv.ctx.input_error(obj, path + ("sniHosts",), "sniHosts must be a list; ignored")
+            m = {f: v for f, v in m.items() if f != "sniHosts"}
+            obj.account(path + ("sniHosts",))
         for field in m:
             obj.account(path + (field,))
         out.append(m)

@@ -120,6 +120,9 @@ def _dnf(cond: object) -> list[_Conj]:
     unknown = sorted(set(cond) - known)
     if unknown:
         raise Inexpressible(f"unknown request match field(s) {', '.join(unknown)}")
+    for key in ("all", "any"):
+        if cond.get(key) is not None and not isinstance(cond[key], list):
+            raise Inexpressible(f"`{key}` must be a list of request matches")
     out = [_Conj()]
     if cond.get("pathRegex") not in (None, ""):
         out = _and(out, [_Conj(path=linkerd_path(str(cond["pathRegex"])).value)])

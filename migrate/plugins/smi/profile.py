@@ -145,7 +145,8 @@ def explain_retries(profile: Profile, ctx: Context) -> None:
     ratio = (budget or {}).get("retryRatio", 0.2)
     floor = (budget or {}).get("minRetriesPerSecond", 10)
     ttl = (budget or {}).get("ttl", "10s")
-    retryable = [(i, r) for i, r in enumerate(spec.get("routes") or [])
+    routes = spec.get("routes") if isinstance(spec.get("routes"), list) else []  # a wrong type: reported by read_profile
+    retryable = [(i, r) for i, r in enumerate(routes)
                  if isinstance(r, dict) and r.get("isRetryable") is not None]
     for i, route in retryable:
         path = ("spec", "routes", i, "isRetryable")
