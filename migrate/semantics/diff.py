@@ -107,7 +107,7 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
     codes: dict[str, set[str]] = {}
     for f in findings:
         codes.setdefault(f.source.object, set()).add(f.code)
-    owner = {key: plugin_of[id(obj)] for obj in source if id(obj) in plugin_of for key in [_key(obj)]}
+    owner = {_key(obj): plugin_of[id(obj)] for obj in source if id(obj) in plugin_of}
 
     def record(request: Request, before: Outcome, after: Outcome, client: str | None = None) -> None:
         if not before.same_behaviour(after):
@@ -122,7 +122,10 @@ def semantic_diff(source: Iterable[dict], plugin_of: Mapping[int, str], converte
         offered = getattr(sim, "requests", None)  # what only the source knows: a dropped route, a negation
         if callable(offered):
             seen = {str(r) for r in requests}
-            requests += [r for r in offered() if str(r) not in seen and not seen.add(str(r))]
+            for extra in offered():
+                if str(extra) not in seen:
+                    seen.add(str(extra))
+                    requests.append(extra)
         result.probes += len(requests)
         for request in requests:
             if request.scheme == "https" and not sim.has_certificate(request.hostname):
