@@ -107,9 +107,11 @@ def test_client_side_profile_applies_to_its_namespace_only():
         (("backend/api:8080", 1),)
 
 
-def test_all_zero_weights_fail():
+def test_all_zero_weights_go_to_the_service_itself():
+    """linkerd2-proxy drops weight-0 dstOverrides and, with none left, targets the logical Service."""
     sim = SmiSimulator(_objects("zero-weight-backend"))
-    assert sim.handle_mesh(("apps", "reports"), 8080, Request("reports")).status == 500
+    out = sim.handle_mesh(("apps", "reports"), 8080, Request("reports"))
+    assert out.status == 200 and out.backends == (("apps/reports:8080", 1),)
 
 
 PROBES = [
@@ -122,7 +124,6 @@ PROBES = [
     ("backends-across-ports", ("zoo", "birds"), 8080, Request("b"), None),
     ("backends-across-ports", ("zoo", "birds"), 9090, Request("b"), None),
     ("v1alpha1-quantity-weights", ("library", "books"), 7000, Request("b"), None),
-    ("profile-dst-overrides", ("emojivoto", "web"), 80, Request("w"), None),
     ("profile-timeouts", ("booksapp", "books"), 7002, Request("b", "/books.json"), None),
     ("profile-timeouts", ("booksapp", "books"), 7002, Request("b", "/other", method="DELETE"), None),
     ("split-and-profile", ("trafficsplit-sample", "backend-svc"), 8080, Request("b", "/api/x"), None),
@@ -130,6 +131,7 @@ PROBES = [
     ("client-side-profile", ("backend", "api"), 8080, Request("a", "/"), "backend"),
     ("group-references", ("shop", "store"), 80, Request("s", "/admin/x"), None),
     ("group-references", ("shop", "store"), 80, Request("s", "/"), None),
+    ("zero-weight-backend", ("apps", "reports"), 8080, Request("r"), None),
 ]
 
 
@@ -143,3 +145,32 @@ def test_conversion_behaves_like_the_mesh(case, service, port, request_, client)
     after = MeshSimulator(converted + services).handle(service, port, request_, client_namespace=client)
     assert before.same_behaviour(after), f"{before.summary()} != {after.summary()}"
     assert output_of(result)
+
+
+def test_top_level_alternation_keeps_each_dialects_anchoring():
+    """SMI anchors the whole pathRegex at the start; linkerd2-proxy writes ^ and $ around the text, which
+    with top-level alternatives anchors only the first at the start and the last at the end."""
+    import re
+
+    from migrate.plugins.smi.matches import linkerd_path, smi_path
+
+    smi = smi_path("/a|/b").value
+    assert re.fullmatch(smi, "/b/x") and not re.fullmatch(smi, "/x/b")
+    linkerd = linkerd_path("/a|/b").value
+    for path in ("/a", "/a/x", "/x/b", "/b", "/c", "/ba"):
+        assert bool(re.fullmatch(linkerd, path)) == bool(re.search("^/a|/b$", path)), path
+
+
+def test_header_only_match_ranks_with_the_regex_catch_all():
+    """A path-less match is PathPrefix "/", which Linkerd and Istio rank below any regex: it must carry the
+    regex .* like the catch-all, so that its header match decides."""
+    result = run_case(FIXTURES / "split-with-matches")
+    route = next(item.obj for item in result.objects if item.obj["kind"] == "HTTPRoute")
+    firefox = route["spec"]["rules"][0]["matches"][0]
+    assert firefox["path"] == {"type": "RegularExpression", "value": ".*"} and firefox["headers"]
+
+
+def test_external_authority_keeps_its_share_in_linkerd():
+    """linkerd2-proxy sends a dstOverrides share to any host:port; the route cannot (SMI021)."""
+    out = SmiSimulator(_objects("profile-dst-overrides")).handle_mesh(("emojivoto", "web"), 80, Request("w"))
+    assert ("external/legacy.example.com:80", 100) in out.backends

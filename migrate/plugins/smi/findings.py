@@ -22,9 +22,10 @@ SPECS: tuple[FindingSpec, ...] = (
     spec("SMI005", "warning", "converted-with-change", "Weights rescaled to the Gateway API maximum",
          "Gateway API weights go up to 1,000,000; larger ones were scaled down and rounded, so the ratios may "
          "differ slightly."),
-    spec("SMI006", "warning", "converted-with-change", "Every weight is zero",
-         "No backend has a weight above zero. Gateway API then answers HTTP 500 to every request the rule matches; "
-         "SMI leaves this case unspecified."),
+    spec("SMI006", "warning", "converted", "Every weight is zero: the Service itself gets the traffic",
+         "No backend has a weight above zero. SMI leaves this case unspecified; Linkerd's proxy drops weight-0 "
+         "destinations and, with none left, sends requests to the Service the client called. The rule sends them "
+         "there too (Gateway API would answer HTTP 500 to a rule whose backendRefs all have weight 0)."),
     spec("SMI007", "info", "converted", "Split limited to HTTPRouteGroup matches",
          "spec.matches: requests that match a referenced HTTPRouteGroup match are split among the backends; the "
          "others go to the root Service, as the SMI spec says. The route has one rule per match and a catch-all "

@@ -41,8 +41,35 @@ def _checked(regex: str) -> str:
     return regex
 
 
+def alternatives(regex: str) -> list[str]:
+    """The top-level ``|`` alternatives of a regex (one item when there is none): escapes, groups and
+    character classes are skipped."""
+    out, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]" or regex[i - 1] == "["
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "|" and depth == 0:
+            out.append(regex[start:i])
+            start = i + 1
+        i += 1
+    return out + [regex[start:]]
+
+
 def smi_path(regex: str) -> PathMatch:
     """An HTTPRouteGroup pathRegex (anchored at the start only) as a full-match regex."""
+    if len(alternatives(regex.strip())) > 1:  # the anchor holds for the whole expression: group it
+        body = regex.strip()
+        return PathMatch("RegularExpression", _checked(f"(?:{body[1:] if body.startswith('^') else body}).*"))
     body, anchored = _strip_anchors(regex)
     if anchored:
         return PathMatch("RegularExpression", _checked(body or "/"))
@@ -52,9 +79,17 @@ def smi_path(regex: str) -> PathMatch:
 
 
 def linkerd_path(regex: str) -> PathMatch:
-    """A ServiceProfile pathRegex: the proxy adds ``^`` and ``$`` when missing, i.e. a full match."""
-    body, _ = _strip_anchors(regex)
-    return PathMatch("RegularExpression", _checked(body))
+    """A ServiceProfile pathRegex: the proxy writes ``^`` before and ``$`` after it when missing and searches,
+    i.e. a full match; with top-level alternatives ``^A|B|C$`` only the first is anchored at the start and
+    the last at the end, so ``A.*|.*B.*|.*C`` says the same as a full match."""
+    parts = alternatives(regex.strip())
+    if len(parts) == 1:
+        body, _ = _strip_anchors(regex)
+        return PathMatch("RegularExpression", _checked(body))
+    first, last = parts[0][1:] if parts[0].startswith("^") else parts[0], parts[-1]
+    last = last[:-1] if last.endswith("$") and not last.endswith("\\$") else last
+    middle = [f".*(?:{p}).*" for p in parts[1:-1]]
+    return PathMatch("RegularExpression", _checked("|".join([f"(?:{first}).*", *middle, f".*(?:{last})"])))
 
 
 def method(value: object) -> str:

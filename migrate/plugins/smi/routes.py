@@ -63,7 +63,7 @@ def build(target: Target, ctx: Context) -> list[Route]:
         rules: list[Rule] = []
         if matches is not None:
             if matches:
-                rules.append(Rule(matches=list(matches), backends=backends))
+                rules.append(Rule(matches=_rank_with_regex(matches), backends=backends or root))
             rules.append(_catch_all(rules, root))
         elif timed:
             rules += _profile_rules(profile, backends or root, ctx, told)  # type: ignore[arg-type]
@@ -165,9 +165,12 @@ def _backends(target: Target, refs: list[WeightedRef] | None, quantities: bool, 
             f"{r.name}={w}" for r, w in zip(kept, weights)))
     if rescaled:
         ctx.report("SMI005", source, ref_root(source), f"weights rescaled for port {port}")
-    if kept and not any(weights):
-        ctx.report("SMI006", source, ref_root(source), f"port {port}: every weight is zero")
     route_ns = target.namespace
+    if kept and not any(weights):
+        # Linkerd's proxy drops weight-0 destinations and, left with none, sends to the Service itself
+        ctx.report("SMI006", source, ref_root(source), f"port {port}: no destination with a weight above zero; "
+                                                       f"requests go to Service {target.service} itself")
+        return []
     return [Backend(r.name, r.port if r.port is not None else port, _ns(r.namespace, route_ns), weight=w,
                     origin=Origin(source.source(r.path), source.comments_at(r.path)))
             for r, w in zip(kept, weights)]
@@ -175,6 +178,16 @@ def _backends(target: Target, refs: list[WeightedRef] | None, quantities: bool, 
 
 def ref_root(obj: SourceObject) -> tuple:
     return ("spec", "backends") if obj.kind == "TrafficSplit" else ("spec", "dstOverrides")
+
+
+def _rank_with_regex(matches: list[Match]) -> list[Match]:
+    """Path-less matches get the regex ``.*`` when another match uses a regex. A path-less match is
+    PathPrefix "/", the lowest Prefix, and Linkerd (match length) and Istio (match type) rank every regex
+    above it: the regex catch-all would then take the requests a header-only match selects."""
+    if not has_regex(matches):
+        return list(matches)
+    return [m if m.path is not None else replace(m, path=PathMatch("RegularExpression", CATCH_ALL_REGEX))
+            for m in matches]
 
 
 def _catch_all(rules: list[Rule], backends: list[Backend]) -> Rule:

@@ -8,12 +8,14 @@ Read from the source objects, not from the conversion:
   regex matching the whole value), the rest go to the root Service. A backend
   Service that lacks the called port (when the Service is known) gets nothing.
 - ServiceProfile (Linkerd): dstOverrides split like backends (quantity weights, an
-  authority without port uses the called port). A profile in the client's namespace
+  authority without port uses the called port; a host that is not a cluster Service is
+  a backend too, shown as ``external/<host>:<port>``). A profile in the client's namespace
   replaces the Service's own for those clients. A TrafficSplit of the same Service
   overwrites the producer profile's dstOverrides (Linkerd's SMI adaptor; its
   spec.matches are then ignored) unless the profile carries smi.linkerd.io/skip.
-- No object for the Service: straight to the Service. Every weight zero: 500 (no
-  backend can take the request; SMI leaves it unspecified).
+- No object for the Service: straight to the Service. Every weight zero: the Service
+  itself (Linkerd's proxy drops weight-0 destinations and, with none left, calls the
+  Service it was asked for; SMI leaves the case unspecified).
 - Route timeouts and retries change no destination and are not simulated.
 
 North-south: these objects serve no ingress traffic, so ``handle`` answers 404.
@@ -88,22 +90,26 @@ class SmiSimulator:
             quantity = str(split.get("apiVersion", "")).endswith("/v1alpha1")
             refs = [(str(b.get("service")), ns, None, b.get("weight", 0)) for b in spec.get("backends") or []
                     if isinstance(b, dict)]
-            return self._split(refs, quantity, port, request, label)
+            return self._split(refs, quantity, port, request, label, service)
         if profile is not None and isinstance(_spec(profile).get("dstOverrides"), list):
             label = f"ServiceProfile {_meta(profile).get('namespace')}/{_meta(profile).get('name')} dstOverrides"
             refs = []
             for d in _spec(profile)["dstOverrides"]:
-                parsed = _authority(str((d or {}).get("authority") or ""), ns)
+                authority = str((d or {}).get("authority") or "").strip()
+                parsed = _authority(authority, ns)
                 if parsed is not None:
                     refs.append((parsed[1], parsed[0], parsed[2], (d or {}).get("weight", 0)))
-            return self._split(refs, True, port, request, label)
+                elif authority:  # any host[:port]: the proxy sends the share there (shown as external/<host>)
+                    host, _, fixed = authority.rpartition(":") if ":" in authority else (authority, "", "")
+                    refs.append((host, "external", int(fixed) if fixed.isdigit() else None, (d or {}).get("weight", 0)))
+            return self._split(refs, True, port, request, label, service)
         return self._straight(ns, name, port, request, None)
 
     def _straight(self, ns: str, name: str, port: int, request: Request, rule: str | None) -> Outcome:
         return Outcome(200, backends=((f"{ns}/{name}:{port}", 1),), path=request.target, host=request.host, rule=rule)
 
     def _split(self, refs: list[tuple[str, str, int | None, Any]], quantity: bool, port: int, request: Request,
-               label: str) -> Outcome:
+               label: str, service: tuple[str, str]) -> Outcome:
         backends = []
         for name, ns, fixed, raw in refs:
             weight = milli_value(raw) if quantity else (raw if isinstance(raw, int) and not isinstance(raw, bool)
@@ -117,8 +123,9 @@ class SmiSimulator:
                 if port not in ports:
                     continue
             backends.append((f"{ns}/{name}:{target}", weight))
-        if not backends:
-            return Outcome(500, rule=label, notes=("no backend with a weight above zero",))
+        if not backends:  # the proxy drops weight-0 destinations; with none left it calls the Service itself
+            return Outcome(200, backends=((f"{service[0]}/{service[1]}:{port}", 1),), path=request.target,
+                           host=request.host, rule=label, notes=("no backend with a weight above zero",))
         return Outcome(200, backends=tuple(backends), path=request.target, host=request.host, rule=label)
 
     def _split_matches(self, ns: str, spec: dict, request: Request) -> bool:
