@@ -61,6 +61,8 @@ def conversion_options(fn):
         click.option("--allow-security-downgrade", is_flag=True,
                      help="Emit routes whose access controls cannot be carried over (loudly), instead of failing closed."),
         click.option("--max-file-size", default=64, show_default=True, metavar="MIB", help="Refuse input files larger than this."),
+        click.option("--annotations-prefix", "annotations_prefix", default=None, metavar="PREFIX",
+                     help="The --annotations-prefix ingress-nginx ran with, if not nginx.ingress.kubernetes.io."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -68,11 +70,12 @@ def conversion_options(fn):
 
 
 def _options(inputs, provider, gateway, gateway_namespace, gateway_name, gateway_class, default_namespace,
-             allow_security_downgrade, max_file_size) -> Options:
+             allow_security_downgrade, max_file_size, annotations_prefix=None) -> Options:
     settings = Settings(
         gateway_namespace=gateway_namespace, gateway_name=gateway_name, gateway_class=gateway_class,
         existing_gateway=_existing_gateway(gateway), allow_security_downgrade=allow_security_downgrade,
         default_namespace=default_namespace,
+        annotation_prefixes=(("ingress-nginx", annotations_prefix),) if annotations_prefix else (),
     )
     return Options(tuple(inputs), settings, provider, limits=Limits(max_file_bytes=max_file_size * 1024 * 1024))
 
@@ -82,7 +85,7 @@ def options_from_args(args: list[str]) -> Options:
     (the fixture kit reads each case's ``args`` file through this)."""
     params = convert.make_context("convert", list(args)).params
     names = ("provider", "gateway", "gateway_namespace", "gateway_name", "gateway_class", "default_namespace",
-             "allow_security_downgrade", "max_file_size")
+             "allow_security_downgrade", "max_file_size", "annotations_prefix")
     return _options(params["inputs"], **{name: params[name] for name in names})
 
 

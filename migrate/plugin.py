@@ -96,6 +96,14 @@ class Settings:
     allow_security_downgrade: bool = False
     #: namespace for objects that name none (as kubectl's default)
     default_namespace: str = "default"
+    #: (plugin, prefix) pairs: a controller that ran with a non-default annotation prefix
+    #: (ingress-nginx's --annotations-prefix)
+    annotation_prefixes: tuple[tuple[str, str], ...] = ()
+
+    def annotation_prefix(self, plugin: str, default: str) -> str:
+        """The prefix ``plugin``'s annotations carry in this input, with its trailing slash."""
+        chosen = dict(self.annotation_prefixes).get(plugin, default)
+        return chosen if chosen.endswith("/") else chosen + "/"
 
 
 class SourceObject:

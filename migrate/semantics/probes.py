@@ -20,7 +20,6 @@ from migrate.regex_sample import sample
 from migrate.semantics.request import Request
 
 UNKNOWN_HOST = "unknown.example.invalid"
-_PREFIX = "nginx.ingress.kubernetes.io/"
 
 
 @dataclass
@@ -84,16 +83,22 @@ def _neighbours(path: str) -> list[str]:
     return out
 
 
+def _by_name(annotations: dict) -> dict[str, str]:
+    """Annotations by their name after the prefix, whatever the prefix: ingress-nginx may run
+    with another one (--annotations-prefix), and a probe too many costs nothing."""
+    return {str(key).rpartition("/")[2]: str(value) for key, value in annotations.items()}
+
+
 def _from_ingress(obj: dict, hosts: dict[str, _Host]) -> None:
     spec = obj.get("spec") or {}
-    ann = (obj.get("metadata") or {}).get("annotations") or {}
-    regex = str(ann.get(_PREFIX + "use-regex", "")).lower() == "true" or _PREFIX + "rewrite-target" in ann
+    ann = _by_name((obj.get("metadata") or {}).get("annotations") or {})
+    regex = ann.get("use-regex", "").lower() == "true" or "rewrite-target" in ann
     headers = set()
-    name = ann.get(_PREFIX + "canary-by-header")
+    name = ann.get("canary-by-header")
     if name:
-        value = ann.get(_PREFIX + "canary-by-header-value")
+        value = ann.get("canary-by-header-value")
         headers |= {(name, "always"), (name, "never"), (name, value or "other")}
-    cookie = ann.get(_PREFIX + "canary-by-cookie")
+    cookie = ann.get("canary-by-cookie")
     if cookie:
         headers |= {("Cookie", f"{cookie}=always"), ("Cookie", f"{cookie}=never")}
     for rule in spec.get("rules") or []:

@@ -39,7 +39,7 @@ class NginxConverter(IngressConverter):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.table = load_table("ingress-nginx")
-        self.prefix = self.table.prefix
+        self.prefix = ctx.settings.annotation_prefix("ingress-nginx", self.table.prefix)
         self.regex_hosts: set[str | None] = set()
         self.tls_hosts: set[str] = set()
         self.all_hosts: set[str] = set()
@@ -126,6 +126,11 @@ class NginxConverter(IngressConverter):
         h = Handle(self, obj, view, gateway, routes, list(self.made), self.names(obj))
         self.all_made.extend(self.made)
         dispatch(h)
+        if self.prefix != self.table.prefix:  # --annotations-prefix: the default prefix is just text now
+            for key in obj.annotations:
+                if key.startswith(self.table.prefix):
+                    self.ctx.report("NGX006", obj, ("metadata", "annotations", key),
+                                    f"{key}: the controller reads {self.prefix}* only; ignored, as it was")
 
 
 def _handler(dotted: str) -> Callable[[Handle, list[str]], None]:
@@ -163,10 +168,12 @@ class IngressNginxPlugin:
 
     def claims(self, obj: SourceObject, ctx: Context) -> bool:
         return claimed_by_class(obj, ctx, controller=CONTROLLER, default_class=DEFAULT_CLASS,
-                                prefix=load_table("ingress-nginx").prefix)
+                                prefix=ctx.settings.annotation_prefix(self.name, load_table(self.name).prefix))
 
     def convert(self, objs: Sequence[SourceObject], ctx: Context) -> Conversion:
-        return NginxConverter(ctx).convert_all(objs)
+        converter = NginxConverter(ctx)
+        self._prefix = converter.prefix  # the simulator reads the same annotations
+        return converter.convert_all(objs)
 
     def findings(self) -> Sequence[FindingSpec]:
         return all_findings()
@@ -174,7 +181,7 @@ class IngressNginxPlugin:
     def simulator(self, objects: list[dict]) -> Any:
         from migrate.plugins.ingress_nginx.simulator import NginxSimulator  # only the semantic diff needs it
 
-        return NginxSimulator(objects)
+        return NginxSimulator(objects, prefix=getattr(self, "_prefix", load_table(self.name).prefix))
 
 
 __all__ = ["IngressNginxPlugin", "NginxConverter", "Mapping", "LegacyKey"]

@@ -23,6 +23,10 @@ GENERAL = (
     spec("NGX004", "warning", "not-converted", "Unknown annotation under the ingress-nginx prefix",
          "The name is not in ingress-nginx's annotation registry (a typo, or a newer release); ingress-nginx "
          "ignores it, and so does the conversion."),
+    spec("NGX006", "warning", "not-converted", "Annotation under the default prefix, read by no controller",
+         "With --annotations-prefix, ingress-nginx reads only annotations under that prefix; one under "
+         "nginx.ingress.kubernetes.io/ had no effect, and the conversion ignores it too. If it was meant to "
+         "work, rename it to the controller's prefix and convert again."),
     spec("NGX005", "info", "not-converted", "Legacy ingress-nginx annotation",
          "Current ingress-nginx releases no longer read this annotation, so it had no effect; nothing is "
          "converted. The message says what replaced it, if anything."),
