@@ -57,6 +57,7 @@ PUBLIC_API = (
     "migrate.hostnames", "migrate.regex_sample", "migrate.testing",
     "migrate.plugins.ingress", "migrate.plugins.ingress.convert", "migrate.plugins.ingress.parse",
     "migrate.semantics", "migrate.semantics.request", "migrate.semantics.ingress", "migrate.semantics.gateway",
+    "migrate.emit.objects",
 )
 
 Path_ = tuple[Any, ...]

@@ -45,7 +45,7 @@ def test_new_kinds_are_valid():
 
 def test_a_gateways_own_comments_go_above_it():
     from migrate.emit import emit
-    from migrate.ir import Gateway, Listener, Model, Origin
+    from migrate.ir import Listener, Model, Origin
 
     model = Model()
     gw = model.gateway("gw", "edge", "istio")

@@ -258,16 +258,6 @@ def test_authority_that_is_not_always_true_still_drops_the_match(tmp_path) -> No
         assert codes and set(codes) == {"IST032"}, values
 
 
-def test_order_match_rendering_agrees_with_the_emitter() -> None:
-    """order.as_dict repeats the emitter's HTTPRouteMatch rendering (the emitter is not public API)."""
-    from migrate.emit.objects import match as emitted
-    from migrate.ir import HeaderMatch, Match, PathMatch, QueryMatch
-    from migrate.plugins.istio.order import as_dict
-    for m in (Match(), Match(path=PathMatch("PathPrefix", "/a"), headers=(HeaderMatch("x", "1", "RegularExpression"),),
-                             query=(QueryMatch("q", "2"),), method="POST")):
-        assert as_dict(m) == emitted(m)
-
-
 def test_same_host_for_two_namespaces_admits_both() -> None:
     """`team-a/c.example.com` and `team-c/c.example.com` on one port: Istio admits VirtualServices of both."""
     out = converted("host-namespaces")

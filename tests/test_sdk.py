@@ -204,7 +204,7 @@ def test_public_api_check_names_internal_imports(tmp_path, monkeypatch):
     pkg = tmp_path / "gm_leaky"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("from migrate.plugin import API_VERSION\nfrom gm_leaky import rules\n")
-    (pkg / "rules.py").write_text("import os\nfrom migrate.engine import run\nimport migrate.emit.objects\n")
+    (pkg / "rules.py").write_text("import os\nfrom migrate.engine import run\nimport migrate.validate.cel\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert public_api_problems("gm_leaky") == ["rules.py:2: imports migrate.engine",
-                                               "rules.py:3: imports migrate.emit.objects"]
+                                               "rules.py:3: imports migrate.validate.cel"]

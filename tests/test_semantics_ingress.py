@@ -13,7 +13,8 @@ from conftest import REPO
 from migrate.findings import CORE_FINDINGS
 from migrate.plugins.ingress.findings import FINDINGS as INGRESS_FINDINGS
 from migrate.semantics import GatewaySimulator, Outcome, Request
-from migrate.semantics.ingress import IngressSimulator, host_matches, simulator_for
+from migrate.semantics.diff import simulator_for
+from migrate.semantics.ingress import IngressSimulator, host_matches
 from migrate.plugins.ingress_nginx.sim_actions import mirror_ref
 from migrate.plugins.ingress_nginx.simulator import NginxSimulator
 

@@ -20,6 +20,7 @@ import yaml
 from conftest import REPO
 from migrate.mapping_table import covering, generic_path, load_table
 from migrate.sdk.contract import public_api_problems
+from migrate.testing import discover_cases
 
 VENDOR = ("istio", "smi", "traefik", "contour")
 
@@ -29,7 +30,7 @@ def package(plugin: str) -> str:
 
 
 def cases(plugin: str) -> list:
-    return sorted(p for p in (REPO / "fixtures" / plugin).iterdir() if (p / "input.yaml").exists())
+    return [case.path for case in discover_cases(REPO / "fixtures") if case.plugin == plugin]
 
 
 def fixture_objects(plugin: str) -> list[dict]:

@@ -9,7 +9,6 @@ from typing import Any, Iterable, Mapping
 
 from migrate.findings import Finding
 from migrate.semantics.gateway import GatewaySimulator, MeshSimulator
-from migrate.semantics.ingress import simulator_for
 from migrate.semantics.probes import mesh_probes, probes
 from migrate.semantics.request import Outcome, Request
 
@@ -153,7 +152,7 @@ def _behind_own_gateways(converted: list[dict], own: list[dict]) -> list[dict]:
     """What a request to this controller's replacement meets: the Gateways its routes attach
     to and every route attached to them, not another controller's Gateway on the same port
     (in a cluster the two have different addresses)."""
-    gateways = set().union(*(_gateway_refs(o) for o in own if o.get("kind", "").endswith("Route")))
+    gateways = set().union(*(_gateway_refs(o) for o in own if o.get("kind") in GATEWAY_ROUTE_KINDS))
     out = []
     for obj in converted:
         kind, meta = obj.get("kind", ""), obj.get("metadata") or {}
@@ -187,6 +186,13 @@ def _service_ports(objects: Iterable[dict]) -> dict[tuple[str, str], list[int]]:
             ports = [p.get("port") for p in (obj.get("spec") or {}).get("ports") or [] if isinstance(p, dict)]
             out[(meta.get("namespace") or "default", str(meta.get("name")))] = [p for p in ports if isinstance(p, int)]
     return out
+
+
+def simulator_for(plugin: Any, objects: Iterable[dict[str, Any]]) -> Any:
+    """The source simulator a plugin offers for its objects (its optional ``simulator``
+    member), or None when it has none."""
+    factory = getattr(plugin, "simulator", None)
+    return factory(list(objects)) if callable(factory) else None
 
 
 def render_text(diff: SemanticDiff, *, limit: int = 20) -> str:

@@ -229,10 +229,3 @@ class IngressSimulator:
             return self.forward(request, self.backend_ref(ing, spec), ing.pointer(spec.path),
                                 notes=("no rule matched: default backend",))
         return Outcome(404, notes=("no rule matched and no default backend",))
-
-
-def simulator_for(plugin: Any, objects: Iterable[dict[str, Any]]) -> Any:
-    """The source simulator a plugin offers for its objects (its optional ``simulator``
-    member), or None when it has none."""
-    factory = getattr(plugin, "simulator", None)
-    return factory(list(objects)) if callable(factory) else None

@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from typing import Any, Sequence
 
-from migrate.ir import Backend, GatewayParent, Listener, ObjectRef, Origin, PathMatch, Redirect, Route, Rule, Timeouts
+from migrate.ir import Backend, GatewayParent, Listener, Origin, PathMatch, Redirect, Route, Rule, Timeouts
 from migrate.mapping_table import load_table
 from migrate.names import host_slug
 from migrate.plugin import Context, Conversion, SourceObject

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-from migrate.ir import (Cors, Gateway, GatewayParent, Listener, Match, ObjectRef, Origin, Redirect, Route, Rule)
+from migrate.ir import (Cors, Gateway, GatewayParent, Listener, ObjectRef, Origin, Redirect, Route, Rule)
 from migrate.mapping_table import covering, generic_path, load_table
 from migrate.names import host_slug, slug
 from migrate.plugin import Context, SourceObject

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from migrate.mapping_table import load_table
+from migrate.plugins.ingress_nginx.handle import FALSE, TRUE  # Go strconv.ParseBool
 from migrate.semantics.ingress import IngressObject
 
 CATCH_ALL = "_"
 HTTP_REDIRECT_CODE = 308  # ConfigMap http-redirect-code
-ALIASES = {"allowlist-source-range": ("whitelist-source-range",), "limit-allowlist": ("limit-whitelist",)}
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # Go strconv.ParseBool
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+ALIASES = load_table("ingress-nginx").aliases  # canonical name -> the alias names that mean it
 _INT = re.compile(r"^[+-]?\d+$")
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
@@ -42,9 +42,9 @@ class Annotations:
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.get(name)
-        if value in _TRUE:
+        if value in TRUE:
             return True
-        if value in _FALSE:
+        if value in FALSE:
             return False
         return default  # absent or not a Go bool: the parser's default
 
@@ -157,7 +157,7 @@ def redirect_config(ann: Annotations) -> tuple[str, str, int] | None:
     alone; None when there is nothing, or when a malformed value makes the parser fail (which
     drops every redirect of the Ingress, from-to-www-redirect included)."""
     www = ann.get("from-to-www-redirect")
-    if www is not None and www not in _TRUE + _FALSE:
+    if www is not None and www not in TRUE + FALSE:
         return None
     for name, code_name, default, high in (("temporal-redirect", "temporal-redirect-code", 302, 307),
                                            ("permanent-redirect", "permanent-redirect-code", 301, 308)):

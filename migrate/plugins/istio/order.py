@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from migrate.emit.objects import match as http_match_dict
 from migrate.ir import Match, Rule
 from migrate.regex_sample import sample
 from migrate.semantics.gateway import http_match
@@ -16,20 +17,6 @@ from migrate.semantics.request import Request
 if TYPE_CHECKING:
     from migrate.plugins.istio.convert import Converter
     from migrate.plugin import SourceObject
-
-
-def as_dict(m: Match) -> dict[str, Any]:
-    """An IR match in HTTPRouteMatch form (what the Gateway API matcher reads)."""
-    out: dict[str, Any] = {}
-    if m.path is not None:
-        out["path"] = {"type": m.path.type, "value": m.path.value}
-    if m.headers:
-        out["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in m.headers]
-    if m.query:
-        out["queryParams"] = [{"type": q.type, "name": q.name, "value": q.value} for q in m.query]
-    if m.method:
-        out["method"] = m.method
-    return out
 
 
 def _example(value: str, regex: bool) -> str | None:
@@ -74,7 +61,7 @@ def winners(rules: list[Rule], request: Request) -> tuple[int | None, int | None
     best_rule = None
     for i, rule in enumerate(rules):
         for j, m in enumerate(rule.matches or [Match()]):
-            key = http_match(as_dict(m), request)
+            key = http_match(http_match_dict(m), request)
             if key is None:
                 continue
             if first is None:
